@@ -1,0 +1,133 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+)
+
+// Partitions is the number of partitions. It is fixed at install: changing
+// it moves every client to another partition.
+const Partitions = 16
+
+// Key layout. Every key starts with "wv:" and a hash tag in braces. All keys
+// that one Lua script or MULTI touches share the tag, so the layout works on
+// a single node, Sentinel and Cluster alike. Keys never hold raw user text;
+// invite codes and chat ids in flood counters are hashed.
+//
+//	wv:{pNN}:in                  stream   intake: Telegram updates, due schedule items, coach replies
+//	wv:{pNN}:seen:<update>       string   update dedupe, TTL 48 h
+//	wv:{pNN}:lease               string   which replica works this partition
+//	wv:{pNN}:out:<lane>          stream   outbox per lane (u urgent, n normal, b bulk)
+//	wv:{pNN}:coach               stream   posts waiting for the coach (Mattermost)
+//	wv:{pNN}:ev                  stream   domain events (no message text), trimmed by age
+//	wv:{pNN}:cl:<client>         hash     client profile, link and dialog state
+//	wv:{pNN}:clients             set      client ids in this partition (listing without SCAN)
+//	wv:{pNN}:link:<chat>         string   chat -> client, in the chat's partition
+//	wv:{pNN}:flood:<hash(chat)>  string   counter for unlinked chats, TTL
+//	wv:{pNN}:inv:<hash(code)>    hash     invite, in the code's partition, TTL
+//	wv:{pNN}:due                 zset     schedule occurrences by due time (scheduler)
+//	wv:{pNN}:sched:<id>          hash     one schedule (scheduler)
+//	wv:{poll}:lease              string   the one getUpdates poller per bot token
+//	wv:{sys}:replicas            zset     live replicas by heartbeat time
+//
+// NN is two decimal digits. A client's partition is fixed by its client id,
+// a chat's by its chat id, an invite's by its code.
+
+// Partition is one of the fixed partitions, 0 <= p < Partitions.
+type Partition int
+
+// Tag returns the hash tag of the partition, for example "{p07}".
+func (p Partition) Tag() string { return fmt.Sprintf("{p%02d}", int(p)) }
+
+func (p Partition) key(rest string) string { return "wv:" + p.Tag() + ":" + rest }
+
+// Intake is the stream every unit of work for the partition enters by.
+func (p Partition) Intake() string { return p.key("in") }
+
+// Seen is the dedupe key of a Telegram update.
+func (p Partition) Seen(updateID int64) string {
+	return p.key("seen:" + strconv.FormatInt(updateID, 10))
+}
+
+// Lease is the key that says which replica works this partition.
+func (p Partition) Lease() string { return p.key("lease") }
+
+// Outbox is the outbox stream of one lane.
+func (p Partition) Outbox(l Lane) string { return p.key("out:" + string(l)) }
+
+// CoachQueue is the stream of posts for coaches.
+func (p Partition) CoachQueue() string { return p.key("coach") }
+
+// Events is the domain event stream.
+func (p Partition) Events() string { return p.key("ev") }
+
+// Client is the hash of one client.
+func (p Partition) Client(id string) string { return p.key("cl:" + id) }
+
+// Clients is the index of client ids in this partition.
+func (p Partition) Clients() string { return p.key("clients") }
+
+// Link maps a chat to a client; it lives in the chat's partition.
+func (p Partition) Link(chatID int64) string {
+	return p.key("link:" + strconv.FormatInt(chatID, 10))
+}
+
+// Flood counts messages of an unlinked chat. The chat id is hashed: the
+// counter is the only thing kept about a stranger.
+func (p Partition) Flood(chatID int64) string {
+	return p.key("flood:" + hashed(strconv.FormatInt(chatID, 10)))
+}
+
+// Invite is the key of an invite code (hashed, codes are secrets).
+func (p Partition) Invite(code string) string { return p.key("inv:" + hashed(code)) }
+
+// Due is the sorted set of schedule occurrences, scored by due time.
+func (p Partition) Due() string { return p.key("due") }
+
+// Schedule is the hash of one schedule.
+func (p Partition) Schedule(id string) string { return p.key("sched:" + id) }
+
+// PollLease is the global key of the one getUpdates poller.
+const PollLease = "wv:{poll}:lease"
+
+// Replicas is the global set of live replicas.
+const Replicas = "wv:{sys}:replicas"
+
+// Lane is an outbox lane.
+type Lane string
+
+// Lanes, in the order a sender serves them.
+const (
+	LaneUrgent Lane = "u"
+	LaneNormal Lane = "n"
+	LaneBulk   Lane = "b"
+)
+
+// Lanes lists all lanes, most urgent first.
+var Lanes = []Lane{LaneUrgent, LaneNormal, LaneBulk}
+
+// PartitionOfClient returns the fixed partition of a client id.
+func PartitionOfClient(clientID string) Partition { return partitionOf("c:" + clientID) }
+
+// PartitionOfChat returns the partition of a Telegram chat, used for
+// strangers and for the chat -> client link.
+func PartitionOfChat(chatID int64) Partition {
+	return partitionOf("t:" + strconv.FormatInt(chatID, 10))
+}
+
+// PartitionOfCode returns the partition of an invite code.
+func PartitionOfCode(code string) Partition { return partitionOf("i:" + code) }
+
+func partitionOf(s string) Partition {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(s))
+	return Partition(h.Sum32() % Partitions)
+}
+
+func hashed(s string) string {
+	sum := sha256.Sum256([]byte("waakvlam:" + s))
+	return hex.EncodeToString(sum[:12])
+}
