@@ -1,0 +1,255 @@
+package dialogs_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/locales"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func texts(t *testing.T) *locales.Texts {
+	t.Helper()
+	tx, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx
+}
+
+// Render writes effects the way a reviewer reads them: what the client
+// sees, with buttons, and what goes to the coach.
+func Render(effects []dialogs.Effect) string {
+	var b strings.Builder
+	for _, e := range effects {
+		switch e := e.(type) {
+		case dialogs.Reply:
+			fmt.Fprintf(&b, "bot [%s] %s\n", e.Lane, strings.ReplaceAll(e.Text, "\n", "\n    "))
+			switch e.Keyboard.Kind {
+			case dialogs.MenuKeyboard, dialogs.InlineKeyboard:
+				kind := "menu"
+				if e.Keyboard.Kind == dialogs.InlineKeyboard {
+					kind = "buttons"
+				}
+				for _, row := range e.Keyboard.Rows {
+					var cells []string
+					for _, btn := range row {
+						c := "[" + btn.Text + "]"
+						if btn.Data != "" {
+							c += "(" + btn.Data + ")"
+						}
+						cells = append(cells, c)
+					}
+					fmt.Fprintf(&b, "    %s: %s\n", kind, strings.Join(cells, " "))
+				}
+			case dialogs.RemoveKeyboard:
+				b.WriteString("    (menu removed)\n")
+			}
+		case dialogs.ToCoach:
+			fmt.Fprintf(&b, "coach <- %s priority=%v text=%q info=%q\n", e.Kind, e.Priority, e.Text, e.Info)
+		case dialogs.AnswerButton:
+			b.WriteString("(button answered)\n")
+		case dialogs.ClearButtons:
+			fmt.Fprintf(&b, "(buttons cleared on message %d)\n", e.MessageID)
+		case dialogs.Unlink:
+			b.WriteString("(chat unlinked)\n")
+		case dialogs.SetLang:
+			fmt.Fprintf(&b, "(language %s)\n", e.Lang)
+		case dialogs.Record:
+			fmt.Fprintf(&b, "(event %s)\n", e.Kind)
+		default:
+			fmt.Fprintf(&b, "?? %T\n", e)
+		}
+	}
+	return b.String()
+}
+
+type turn struct {
+	say string // shown in the transcript
+	ev  dialogs.Event
+}
+
+func text(s string) turn { return turn{say: s, ev: dialogs.Event{Kind: dialogs.KindText, Text: s}} }
+func cmd(name, args string) turn {
+	return turn{say: "/" + name + " " + args, ev: dialogs.Event{Kind: dialogs.KindCommand, Command: name, Args: args}}
+}
+func press(data string) turn {
+	return turn{say: "(press " + data + ")", ev: dialogs.Event{Kind: dialogs.KindButton, Data: data, CallbackID: "cb", MessageID: 7}}
+}
+
+func transcript(t *testing.T, lang string, turns []turn) string {
+	env := dialogs.Env{Texts: texts(t), Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	c := dialogs.Client{ID: "c1", FirstName: "Sanne", Coach: "Piet", Lang: lang, ChatID: 42, LinkedUpdate: 1}
+	var st dialogs.State
+	var b strings.Builder
+	for i, tr := range turns {
+		tr.ev.UpdateID = int64(i + 1)
+		fmt.Fprintf(&b, "client: %s\n", tr.say)
+		var eff []dialogs.Effect
+		st, eff = dialogs.Step(env, c, st, tr.ev)
+		for _, e := range eff {
+			if l, ok := e.(dialogs.SetLang); ok {
+				c.Lang = l.Lang
+			}
+		}
+		b.WriteString(Render(eff))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./dialogs -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from golden file; got:\n%s", path, got)
+	}
+}
+
+func TestTranscripts(t *testing.T) {
+	conversations := map[string][]turn{
+		"onboarding": {cmd("start", "K7M2Q9"), text("❓ Help"), cmd("start", "")},
+		"menu": {
+			text("💬 Vraag aan mijn coach"), text("📅 Mijn dag"), text("✉️ Hulp met een brief"),
+			text("😟 Het gaat niet goed"), text("help"),
+		},
+		"stop": {cmd("stop", ""), press("stop:no"), cmd("stop", ""), press("stop:yes")},
+		"odd_input": {
+			{say: "(sticker)", ev: dialogs.Event{Kind: dialogs.KindSticker}},
+			{say: "(edit)", ev: dialogs.Event{Kind: dialogs.KindEdited, Text: "nieuw"}},
+			{say: "(poll)", ev: dialogs.Event{Kind: dialogs.KindUnsupported}},
+			press("stop:yes"),
+			cmd("foo", ""),
+			text(strings.Repeat("heel lang ", 120)),
+			{say: "(photo)", ev: dialogs.Event{Kind: dialogs.KindMedia, Media: &dialogs.Media{Type: "photo", FileID: "f1"}, Text: "mijn brief"}},
+		},
+		"language": {cmd("taal", ""), press("lang:en"), text("❓ Help"), cmd("taal", ""), press("lang:nl")},
+	}
+	for name, turns := range conversations {
+		t.Run(name, func(t *testing.T) {
+			golden(t, name+".nl", transcript(t, "nl", turns))
+			golden(t, name+".en", transcript(t, "en", turns))
+		})
+	}
+}
+
+func TestStrangerGetsOneKindRefusalAndNothingAfterTheFloodLimit(t *testing.T) {
+	env := dialogs.Env{Texts: texts(t)}
+	tests := []struct {
+		name    string
+		ev      dialogs.Event
+		invite  dialogs.InviteResult
+		seen    int64
+		wantKey string
+	}{
+		{"no code", dialogs.Event{Kind: dialogs.KindText, Text: "hoi"}, dialogs.NoInvite, 1, "stranger.no_code"},
+		{"bad code", dialogs.Event{Kind: dialogs.KindCommand, Command: "start", Args: "XXXX"}, dialogs.BadInvite, 1, "stranger.bad_code"},
+		{"english app", dialogs.Event{Kind: dialogs.KindText, LangHint: "en"}, dialogs.NoInvite, 2, "stranger.no_code"},
+		{"button", dialogs.Event{Kind: dialogs.KindButton, CallbackID: "x"}, dialogs.NoInvite, 3, "stranger.no_code"},
+		{"flood", dialogs.Event{Kind: dialogs.KindText, Text: "hoi"}, dialogs.NoInvite, dialogs.FloodLimit + 1, ""},
+		{"blocked", dialogs.Event{Kind: dialogs.KindBlocked}, dialogs.NoInvite, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eff := dialogs.Stranger(env, tt.ev, tt.invite, tt.seen)
+			var keys []string
+			for _, e := range eff {
+				switch e := e.(type) {
+				case dialogs.Reply:
+					keys = append(keys, e.Key)
+					if tt.ev.LangHint == "en" && !strings.Contains(e.Text, "Hello") {
+						t.Errorf("english stranger got %q", e.Text)
+					}
+				case dialogs.AnswerButton:
+				default:
+					t.Errorf("stranger effect %T: strangers must cause nothing but a reply", e)
+				}
+			}
+			got := strings.Join(keys, ",")
+			if got != tt.wantKey {
+				t.Errorf("keys = %q, want %q", got, tt.wantKey)
+			}
+		})
+	}
+}
+
+func TestMenuButtonsAreRecognisedAsTyped(t *testing.T) {
+	env := dialogs.Env{Texts: texts(t)}
+	c := dialogs.Client{Coach: "Piet", Lang: "nl"}
+	tests := []struct{ typed, wantKey string }{
+		{"❓ Help", "help.text"},
+		{"HELP", "help.text"},
+		{"vraag aan mijn coach", "coming.ask_coach"},
+		{"📅 mijn  dag!", "coming.my_day"},
+		{"Ask my coach", "coming.ask_coach"},
+		{"het gaat niet goed", "not_ok.reply"},
+		{"helpen", "message.saved"},
+	}
+	for _, tt := range tests {
+		_, eff := dialogs.Step(env, c, dialogs.State{}, dialogs.Event{Kind: dialogs.KindText, Text: tt.typed})
+		var first string
+		for _, e := range eff {
+			if r, ok := e.(dialogs.Reply); ok {
+				first = r.Key
+				break
+			}
+		}
+		if first != tt.wantKey {
+			t.Errorf("%q: first reply %q, want %q", tt.typed, first, tt.wantKey)
+		}
+	}
+}
+
+func TestNotOKGoesOutUrgentAndTellsTheCoach(t *testing.T) {
+	env := dialogs.Env{Texts: texts(t)}
+	_, eff := dialogs.Step(env, dialogs.Client{Coach: "Piet", Lang: "nl"}, dialogs.State{}, dialogs.Event{Kind: dialogs.KindText, Text: "😟 Het gaat niet goed"})
+	var urgent, coach int
+	for _, e := range eff {
+		switch e := e.(type) {
+		case dialogs.Reply:
+			if e.Lane == dialogs.Urgent {
+				urgent++
+			}
+			if strings.Contains(e.Text, "113") && e.Lane != dialogs.Urgent {
+				t.Error("helpline reply not urgent")
+			}
+		case dialogs.ToCoach:
+			if e.Priority {
+				coach++
+			}
+		}
+	}
+	if urgent != 2 || coach != 1 {
+		t.Errorf("urgent replies %d, priority coach posts %d", urgent, coach)
+	}
+}
+
+func TestEveryReplyKeyExistsInEveryLanguage(t *testing.T) {
+	tx := texts(t)
+	for _, lang := range tx.Languages() {
+		for _, k := range tx.Keys("nl") {
+			if tx.Text(lang, k, map[string]any{"Name": "A", "Coach": "B"}) == k {
+				t.Errorf("%s: key %s does not render", lang, k)
+			}
+		}
+	}
+}
