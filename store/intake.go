@@ -1,5 +1,14 @@
 package store
 
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
 // Fields of an intake stream entry. Every unit of work a worker does enters
 // the partition's intake stream as one entry with these fields.
 const (
@@ -16,3 +25,171 @@ const (
 	EntryDue      = "due"   // body: a scheduler occurrence JSON
 	EntryCoach    = "coach" // body: a coach reply from Mattermost
 )
+
+// Incoming is one unit of work on its way into a partition.
+type Incoming struct {
+	Partition Partition
+	Type      string
+	UpdateID  int64 // Telegram update id, for dedupe; 0 when not from Telegram
+	ChatID    int64
+	ClientID  string
+	Body      []byte
+}
+
+// Entry is one unit of work read from an intake stream.
+type Entry struct {
+	ID       string // stream entry id
+	Type     string
+	UpdateID int64
+	ChatID   int64
+	ClientID string
+	Body     []byte
+}
+
+// seenTTL outlives Telegram's own 24 hour redelivery window.
+const seenTTL = 48 * time.Hour
+
+// intakeCmd appends entries whose update was not seen before.
+// KEYS[1] intake stream, KEYS[2..] one seen key per entry ("" placeholder
+// keys are never passed: entries without update id use their own stream key
+// as a no-op marker and skip the check).
+// ARGV[1] seen ttl ms; then 5 values per entry: type, update, chat, client, body.
+var intakeCmd = redis.NewScript(`
+local added = 0
+local n = #KEYS - 1
+for i = 1, n do
+  local b = 1 + (i - 1) * 5
+  local upd = ARGV[b + 2]
+  local fresh = true
+  if upd ~= "0" then
+    fresh = redis.call("SET", KEYS[i + 1], "1", "NX", "PX", ARGV[1])
+  end
+  if fresh then
+    redis.call("XADD", KEYS[1], "*", "t", ARGV[b + 1], "u", upd, "c", ARGV[b + 3], "k", ARGV[b + 4], "b", ARGV[b + 5])
+    added = added + 1
+  end
+end
+return added
+`)
+
+// Intake stores work durably, one script per partition, all in one round
+// trip. Telegram updates seen before are dropped. It returns how many
+// entries were new.
+func (s *Store) Intake(ctx context.Context, items []Incoming) (int, error) {
+	byPart := map[Partition][]Incoming{}
+	var order []Partition
+	for _, it := range items {
+		if _, ok := byPart[it.Partition]; !ok {
+			order = append(order, it.Partition)
+		}
+		byPart[it.Partition] = append(byPart[it.Partition], it)
+	}
+	calls := make([]scriptCall, 0, len(order))
+	for _, p := range order {
+		keys := []string{p.Intake()}
+		args := []any{seenTTL.Milliseconds()}
+		for _, it := range byPart[p] {
+			keys = append(keys, p.Seen(it.UpdateID))
+			body, err := s.seal(it.Body)
+			if err != nil {
+				return 0, err
+			}
+			args = append(args, it.Type, strconv.FormatInt(it.UpdateID, 10), strconv.FormatInt(it.ChatID, 10), it.ClientID, body)
+		}
+		calls = append(calls, scriptCall{intakeCmd, keys, args})
+	}
+	res, err := s.runBatch(ctx, calls)
+	if err != nil {
+		return 0, fmt.Errorf("store intake: %w", err)
+	}
+	added := 0
+	for _, r := range res {
+		if n, ok := r.(int64); ok {
+			added += int(n)
+		}
+	}
+	return added, nil
+}
+
+// ReadIntake returns up to count entries of the partition. pending=true
+// returns entries read before but not finished (after a crash or a lease
+// takeover); otherwise it waits up to block for new ones.
+func (s *Store) ReadIntake(ctx context.Context, p Partition, count int, block time.Duration, pending bool) ([]Entry, error) {
+	id := ">"
+	if pending {
+		id = "0"
+		block = -1
+	}
+	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: groupWork, Consumer: consumer, Streams: []string{p.Intake(), id},
+		Count: int64(count), Block: block,
+	}).Result()
+	if err == redis.Nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read intake %s: %w", p.Tag(), err)
+	}
+	var out []Entry
+	for _, st := range res {
+		for _, m := range st.Messages {
+			e, err := s.decodeEntry(m)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) decodeEntry(m redis.XMessage) (Entry, error) {
+	str := func(k string) string { v, _ := m.Values[k].(string); return v }
+	e := Entry{ID: m.ID, Type: str(FieldType), ClientID: str(FieldClient)}
+	e.UpdateID, _ = strconv.ParseInt(str(FieldUpdate), 10, 64)
+	e.ChatID, _ = strconv.ParseInt(str(FieldChat), 10, 64)
+	if m.Values[FieldBody] == nil {
+		// A deleted entry still pending: nothing left to do but finish it.
+		return e, nil
+	}
+	body, err := s.open(str(FieldBody))
+	if err != nil {
+		return Entry{}, fmt.Errorf("entry %s: %w", m.ID, err)
+	}
+	e.Body = body
+	return e, nil
+}
+
+// ackCmd finishes an intake entry: acknowledge and delete, so the content
+// does not stay in Redis after it was handled.
+var ackCmd = redis.NewScript(`
+redis.call("XACK", KEYS[1], "work", ARGV[1])
+return redis.call("XDEL", KEYS[1], ARGV[1])
+`)
+
+// AckIntake finishes an entry that needed no commit.
+func (s *Store) AckIntake(ctx context.Context, p Partition, id string) error {
+	if err := ackCmd.Run(ctx, s.rdb, []string{p.Intake()}, id).Err(); err != nil {
+		return fmt.Errorf("ack intake %s %s: %w", p.Tag(), id, err)
+	}
+	return nil
+}
+
+// Forward moves an entry to another partition (its client's) and finishes
+// it here. The target dedupes on the update id, so a crash between the two
+// steps forwards it once.
+func (s *Store) Forward(ctx context.Context, from Partition, e Entry, to Partition, clientID string) error {
+	if _, err := s.Intake(ctx, []Incoming{{Partition: to, Type: e.Type, UpdateID: e.UpdateID, ChatID: e.ChatID, ClientID: clientID, Body: e.Body}}); err != nil {
+		return fmt.Errorf("forward %s: %w", e.ID, err)
+	}
+	return s.AckIntake(ctx, from, e.ID)
+}
+
+// IntakeBacklog counts entries waiting or in progress in a partition.
+func (s *Store) IntakeBacklog(ctx context.Context, p Partition) (int64, error) {
+	n, err := s.rdb.XLen(ctx, p.Intake()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("intake backlog %s: %w", p.Tag(), err)
+	}
+	return n, nil
+}

@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Client is a client record as stored.
+type Client struct {
+	ID           string
+	FirstName    string
+	Coach        string
+	Lang         string
+	ChatID       int64 // 0 when not linked
+	LinkedUpdate int64
+	Created      time.Time
+	State        []byte // dialog state, JSON
+}
+
+// CreateClient stores a new client and indexes it in its partition.
+func (s *Store) CreateClient(ctx context.Context, c Client) error {
+	p := PartitionOfClient(c.ID)
+	name, err := s.seal([]byte(c.FirstName))
+	if err != nil {
+		return err
+	}
+	coach, err := s.seal([]byte(c.Coach))
+	if err != nil {
+		return err
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.HSet(ctx, p.Client(c.ID), map[string]any{
+		"name": name, "coach": coach, "lang": c.Lang, "chat": 0, "lupd": 0,
+		"created": c.Created.Unix(),
+	})
+	pipe.SAdd(ctx, p.Clients(), c.ID)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("create client %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// LoadClient reads a client; ok is false when there is none.
+func (s *Store) LoadClient(ctx context.Context, id string) (Client, bool, error) {
+	p := PartitionOfClient(id)
+	m, err := s.rdb.HGetAll(ctx, p.Client(id)).Result()
+	if err != nil {
+		return Client{}, false, fmt.Errorf("load client %s: %w", id, err)
+	}
+	if len(m) == 0 {
+		return Client{}, false, nil
+	}
+	c := Client{ID: id, Lang: m["lang"]}
+	name, err := s.open(m["name"])
+	if err != nil {
+		return Client{}, false, err
+	}
+	coach, err := s.open(m["coach"])
+	if err != nil {
+		return Client{}, false, err
+	}
+	c.FirstName, c.Coach = string(name), string(coach)
+	c.ChatID, _ = strconv.ParseInt(m["chat"], 10, 64)
+	c.LinkedUpdate, _ = strconv.ParseInt(m["lupd"], 10, 64)
+	created, _ := strconv.ParseInt(m["created"], 10, 64)
+	c.Created = time.Unix(created, 0)
+	c.State = []byte(m["state"])
+	return c, true, nil
+}
+
+// ClientIDs lists the clients of every partition, from the index sets.
+func (s *Store) ClientIDs(ctx context.Context) ([]string, error) {
+	var out []string
+	for p := Partition(0); p < Partitions; p++ {
+		ids, err := s.rdb.SMembers(ctx, p.Clients()).Result()
+		if err != nil {
+			return nil, fmt.Errorf("list clients %s: %w", p.Tag(), err)
+		}
+		out = append(out, ids...)
+	}
+	return out, nil
+}
+
+// CreateInvite stores an invite code for a client, valid for ttl.
+func (s *Store) CreateInvite(ctx context.Context, code, clientID string, ttl time.Duration) error {
+	p := PartitionOfCode(code)
+	pipe := s.rdb.TxPipeline()
+	pipe.HSet(ctx, p.Invite(code), "client", clientID, "used_by", "")
+	pipe.PExpire(ctx, p.Invite(code), ttl)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("create invite for %s: %w", clientID, err)
+	}
+	return nil
+}
+
+// redeemGrace keeps a used invite a little while, so that a crash between
+// redeeming and linking can be retried with the same update.
+const redeemGrace = time.Hour
+
+// redeemCmd: KEYS[1] invite. ARGV[1] chat id, ARGV[2] grace ms.
+var redeemCmd = redis.NewScript(`
+local client = redis.call("HGET", KEYS[1], "client")
+if not client then return false end
+local used = redis.call("HGET", KEYS[1], "used_by")
+if used == "" then
+  redis.call("HSET", KEYS[1], "used_by", ARGV[1])
+  redis.call("PEXPIRE", KEYS[1], ARGV[2])
+  return client
+end
+if used == ARGV[1] then return client end
+return false
+`)
+
+// RedeemInvite uses a code for a chat. It returns the client id, or "" when
+// the code is unknown, expired or used by another chat. Redeeming again
+// from the same chat gives the same client, so retries are safe.
+func (s *Store) RedeemInvite(ctx context.Context, code string, chatID int64) (string, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code == "" || len(code) > 64 {
+		return "", nil
+	}
+	p := PartitionOfCode(code)
+	v, err := redeemCmd.Run(ctx, s.rdb, []string{p.Invite(code)}, chatID, redeemGrace.Milliseconds()).Result()
+	if err == redis.Nil {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("redeem invite: %w", err)
+	}
+	id, _ := v.(string)
+	return id, nil
+}
+
+// linkCmd attaches a chat to a client. KEYS[1] client. ARGV[1] chat,
+// ARGV[2] update. Linking the same chat again keeps the first update, so a
+// repeated /start is not welcomed twice. Returns the previous chat id.
+var linkCmd = redis.NewScript(`
+if redis.call("EXISTS", KEYS[1]) == 0 then return -1 end
+local prev = redis.call("HGET", KEYS[1], "chat")
+if prev ~= ARGV[1] then
+  redis.call("HSET", KEYS[1], "chat", ARGV[1], "lupd", ARGV[2], "state", "")
+end
+return tonumber(prev) or 0
+`)
+
+// LinkChat attaches a chat to a client and writes the chat -> client link.
+// It returns the chat the client had before (0 for none), whose link the
+// caller removes.
+func (s *Store) LinkChat(ctx context.Context, clientID string, chatID, updateID int64) (int64, error) {
+	cp := PartitionOfClient(clientID)
+	prev, err := linkCmd.Run(ctx, s.rdb, []string{cp.Client(clientID)}, chatID, updateID).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("link client %s: %w", clientID, err)
+	}
+	if prev < 0 {
+		return 0, fmt.Errorf("link client %s: no such client", clientID)
+	}
+	if err := s.rdb.Set(ctx, PartitionOfChat(chatID).Link(chatID), clientID, 0).Err(); err != nil {
+		return 0, fmt.Errorf("write link for %s: %w", clientID, err)
+	}
+	if prev != 0 && prev != chatID {
+		if err := s.DropLink(ctx, prev, clientID); err != nil {
+			return 0, err
+		}
+	}
+	return prev, nil
+}
+
+var dropLinkCmd = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+return 0
+`)
+
+// DropLink removes a chat's link if it still points at clientID.
+func (s *Store) DropLink(ctx context.Context, chatID int64, clientID string) error {
+	if err := dropLinkCmd.Run(ctx, s.rdb, []string{PartitionOfChat(chatID).Link(chatID)}, clientID).Err(); err != nil {
+		return fmt.Errorf("drop link for %s: %w", clientID, err)
+	}
+	return nil
+}
+
+// Links looks up the clients of several chats in one round trip.
+func (s *Store) Links(ctx context.Context, chatIDs []int64) (map[int64]string, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(chatIDs))
+	for i, c := range chatIDs {
+		cmds[i] = pipe.Get(ctx, PartitionOfChat(c).Link(c))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, fmt.Errorf("look up links: %w", err)
+	}
+	out := make(map[int64]string, len(chatIDs))
+	for i, cmd := range cmds {
+		if v, err := cmd.Result(); err == nil {
+			out[chatIDs[i]] = v
+		}
+	}
+	return out, nil
+}
+
+// floodWindow is how long the counter of an unlinked chat lives.
+const floodWindow = time.Hour
+
+// CountStranger counts a message of an unlinked chat within the flood
+// window; the hashed counter is all that is kept about a stranger.
+func (s *Store) CountStranger(ctx context.Context, chatID int64) (int64, error) {
+	k := PartitionOfChat(chatID).Flood(chatID)
+	pipe := s.rdb.TxPipeline()
+	n := pipe.Incr(ctx, k)
+	pipe.PExpire(ctx, k, floodWindow)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("count stranger: %w", err)
+	}
+	return n.Val(), nil
+}

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Outgoing is a message for the Telegram sender.
+type Outgoing struct {
+	Lane    Lane
+	ChatID  int64
+	Payload []byte
+}
+
+// Event is a domain event: what happened, to whom, when. Never text.
+type Event struct {
+	Kind     string
+	ClientID string
+	Ref      string // an id that ties it to other events, e.g. the update id
+}
+
+// Commit is everything one unit of work changes, written at once.
+type Commit struct {
+	Partition  Partition
+	EntryID    string
+	LeaseToken string
+	ClientID   string // "" for work without a client (strangers)
+	State      []byte // new dialog state; nil leaves it
+	Lang       string // new language; "" leaves it
+	Unlink     bool
+	Outgoing   []Outgoing
+	Coach      [][]byte // posts for the coach queue
+	Events     []Event
+}
+
+// commitCmd applies a unit of work exactly once: only while the lease is
+// held, and only if the intake entry was still pending.
+// KEYS: 1 intake, 2 lease, 3 client, 4 out:u, 5 out:n, 6 out:b, 7 coach, 8 events.
+var commitCmd = redis.NewScript(`
+if redis.call("GET", KEYS[2]) ~= ARGV[2] then return -1 end
+if redis.call("XACK", KEYS[1], "work", ARGV[1]) == 0 then return 0 end
+redis.call("XDEL", KEYS[1], ARGV[1])
+if ARGV[3] == "1" then redis.call("HSET", KEYS[3], "state", ARGV[4]) end
+if ARGV[5] ~= "" then redis.call("HSET", KEYS[3], "lang", ARGV[5]) end
+if ARGV[6] == "1" then redis.call("HSET", KEYS[3], "chat", "0", "state", "") end
+local i = 8
+local n = tonumber(ARGV[i])
+for j = 1, n do
+  redis.call("XADD", KEYS[3 + tonumber(ARGV[i + 1])], "*", "c", ARGV[i + 2], "m", ARGV[i + 3])
+  i = i + 3
+end
+i = i + 1
+n = tonumber(ARGV[i])
+for j = 1, n do
+  redis.call("XADD", KEYS[7], "*", "m", ARGV[i + 1])
+  i = i + 1
+end
+i = i + 1
+n = tonumber(ARGV[i])
+for j = 1, n do
+  redis.call("XADD", KEYS[8], "MINID", "~", ARGV[7], "*", "k", ARGV[i + 1], "c", ARGV[i + 2], "r", ARGV[i + 3])
+  i = i + 3
+end
+return 1
+`)
+
+func laneIndex(l Lane) int {
+	switch l {
+	case LaneUrgent:
+		return 1
+	case LaneBulk:
+		return 3
+	default:
+		return 2
+	}
+}
+
+// Commit writes a unit of work. It returns ErrLeaseLost when another
+// replica owns the partition now; committed is false when the entry had
+// been finished before (a redelivery), in which case nothing was written.
+func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed bool, err error) {
+	p := c.Partition
+	client := c.ClientID
+	if client == "" {
+		client = "-"
+	}
+	keys := []string{p.Intake(), p.Lease(), p.Client(client),
+		p.Outbox(LaneUrgent), p.Outbox(LaneNormal), p.Outbox(LaneBulk), p.CoachQueue(), p.Events()}
+	setState := "0"
+	if c.State != nil {
+		setState = "1"
+	}
+	unlink := "0"
+	if c.Unlink {
+		unlink = "1"
+	}
+	minID := strconv.FormatInt(now.Add(-s.EventRetention).UnixMilli(), 10)
+	args := []any{c.EntryID, c.LeaseToken, setState, string(c.State), c.Lang, unlink, minID, len(c.Outgoing)}
+	for _, o := range c.Outgoing {
+		payload, err := s.seal(o.Payload)
+		if err != nil {
+			return false, err
+		}
+		args = append(args, laneIndex(o.Lane), o.ChatID, payload)
+	}
+	args = append(args, len(c.Coach))
+	for _, m := range c.Coach {
+		payload, err := s.seal(m)
+		if err != nil {
+			return false, err
+		}
+		args = append(args, payload)
+	}
+	args = append(args, len(c.Events))
+	for _, e := range c.Events {
+		args = append(args, e.Kind, e.ClientID, e.Ref)
+	}
+	res, err := s.runBatch(ctx, []scriptCall{{commitCmd, keys, args}})
+	if err != nil {
+		return false, fmt.Errorf("commit %s %s: %w", p.Tag(), c.EntryID, err)
+	}
+	switch res[0].(int64) {
+	case -1:
+		return false, ErrLeaseLost
+	case 0:
+		return false, nil
+	}
+	return true, nil
+}

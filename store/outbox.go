@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// OutEntry is one outbox message read for sending.
+type OutEntry struct {
+	ID      string
+	Lane    Lane
+	ChatID  int64
+	Payload []byte
+}
+
+// ReadOutbox reads up to count messages per lane of a partition in one
+// call, most urgent lane first. pending=true re-reads messages taken before
+// but not acknowledged.
+func (s *Store) ReadOutbox(ctx context.Context, p Partition, count int, block time.Duration, pending bool) ([]OutEntry, error) {
+	id := ">"
+	if pending {
+		id = "0"
+		block = -1
+	}
+	streams := make([]string, 0, 2*len(Lanes))
+	for _, l := range Lanes {
+		streams = append(streams, p.Outbox(l))
+	}
+	for range Lanes {
+		streams = append(streams, id)
+	}
+	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: groupSend, Consumer: consumer, Streams: streams, Count: int64(count), Block: block,
+	}).Result()
+	if err == redis.Nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read outbox %s: %w", p.Tag(), err)
+	}
+	byLane := map[Lane][]OutEntry{}
+	for _, st := range res {
+		lane := laneOfKey(p, st.Stream)
+		for _, m := range st.Messages {
+			e := OutEntry{ID: m.ID, Lane: lane}
+			c, _ := m.Values["c"].(string)
+			e.ChatID, _ = strconv.ParseInt(c, 10, 64)
+			if v, ok := m.Values["m"].(string); ok {
+				if e.Payload, err = s.open(v); err != nil {
+					return nil, fmt.Errorf("outbox %s: %w", m.ID, err)
+				}
+			}
+			byLane[lane] = append(byLane[lane], e)
+		}
+	}
+	var out []OutEntry
+	for _, l := range Lanes {
+		out = append(out, byLane[l]...)
+	}
+	return out, nil
+}
+
+func laneOfKey(p Partition, key string) Lane {
+	for _, l := range Lanes {
+		if p.Outbox(l) == key {
+			return l
+		}
+	}
+	return LaneNormal
+}
+
+// AckOutbox finishes sent (or given up) messages and deletes their content.
+func (s *Store) AckOutbox(ctx context.Context, p Partition, done []OutEntry) error {
+	if len(done) == 0 {
+		return nil
+	}
+	pipe := s.rdb.Pipeline()
+	for _, e := range done {
+		pipe.XAck(ctx, p.Outbox(e.Lane), groupSend, e.ID)
+		pipe.XDel(ctx, p.Outbox(e.Lane), e.ID)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("ack outbox %s: %w", p.Tag(), err)
+	}
+	return nil
+}
+
+// OutboxBacklog counts messages waiting or in progress per lane.
+func (s *Store) OutboxBacklog(ctx context.Context, p Partition) (map[Lane]int64, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := map[Lane]*redis.IntCmd{}
+	for _, l := range Lanes {
+		cmds[l] = pipe.XLen(ctx, p.Outbox(l))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("outbox backlog %s: %w", p.Tag(), err)
+	}
+	out := map[Lane]int64{}
+	for l, c := range cmds {
+		out[l] = c.Val()
+	}
+	return out, nil
+}
+
+// CoachPost is a post waiting for the coach bridge.
+type CoachPost struct {
+	ID      string
+	Payload []byte
+}
+
+// ReadCoach reads posts waiting for the coach bridge of a partition.
+func (s *Store) ReadCoach(ctx context.Context, p Partition, count int, block time.Duration, pending bool) ([]CoachPost, error) {
+	id := ">"
+	if pending {
+		id = "0"
+		block = -1
+	}
+	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: groupCoach, Consumer: consumer, Streams: []string{p.CoachQueue(), id}, Count: int64(count), Block: block,
+	}).Result()
+	if err == redis.Nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read coach queue %s: %w", p.Tag(), err)
+	}
+	var out []CoachPost
+	for _, st := range res {
+		for _, m := range st.Messages {
+			cp := CoachPost{ID: m.ID}
+			if v, ok := m.Values["m"].(string); ok {
+				if cp.Payload, err = s.open(v); err != nil {
+					return nil, fmt.Errorf("coach post %s: %w", m.ID, err)
+				}
+			}
+			out = append(out, cp)
+		}
+	}
+	return out, nil
+}
+
+// AckCoach finishes a post delivered to the coach.
+func (s *Store) AckCoach(ctx context.Context, p Partition, id string) error {
+	pipe := s.rdb.Pipeline()
+	pipe.XAck(ctx, p.CoachQueue(), groupCoach, id)
+	pipe.XDel(ctx, p.CoachQueue(), id)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("ack coach post %s: %w", id, err)
+	}
+	return nil
+}
+
+// CoachBacklog counts posts waiting for the coach bridge.
+func (s *Store) CoachBacklog(ctx context.Context, p Partition) (int64, error) {
+	return s.rdb.XLen(ctx, p.CoachQueue()).Result()
+}
+
+// Events reads the domain events of a partition, oldest first.
+func (s *Store) Events(ctx context.Context, p Partition) ([]EventRecord, error) {
+	msgs, err := s.rdb.XRange(ctx, p.Events(), "-", "+").Result()
+	if err != nil {
+		return nil, fmt.Errorf("read events %s: %w", p.Tag(), err)
+	}
+	out := make([]EventRecord, 0, len(msgs))
+	for _, m := range msgs {
+		str := func(k string) string { v, _ := m.Values[k].(string); return v }
+		ms, _ := strconv.ParseInt(m.ID[:indexDash(m.ID)], 10, 64)
+		out = append(out, EventRecord{Event: Event{Kind: str("k"), ClientID: str("c"), Ref: str("r")}, Time: time.UnixMilli(ms)})
+	}
+	return out, nil
+}
+
+// EventRecord is a stored domain event.
+type EventRecord struct {
+	Event
+	Time time.Time
+}
+
+func indexDash(id string) int {
+	for i := range id {
+		if id[i] == '-' {
+			return i
+		}
+	}
+	return len(id)
+}

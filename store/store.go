@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Codec is the one step all client content passes on its way into Redis,
+// so that encryption at rest can be added here without touching callers.
+type Codec interface {
+	Seal(plain []byte) ([]byte, error)
+	Open(sealed []byte) ([]byte, error)
+}
+
+// Plain stores content as it is.
+type Plain struct{}
+
+// Seal returns p unchanged.
+func (Plain) Seal(p []byte) ([]byte, error) { return p, nil }
+
+// Open returns s unchanged.
+func (Plain) Open(s []byte) ([]byte, error) { return s, nil }
+
+// Store is the Redis-backed state of Waakvlam.
+type Store struct {
+	rdb   redis.UniversalClient
+	codec Codec
+	// EventRetention is how long domain events are kept.
+	EventRetention time.Duration
+}
+
+// New returns a store on rdb; a nil codec stores content as it is.
+func New(rdb redis.UniversalClient, codec Codec) *Store {
+	if codec == nil {
+		codec = Plain{}
+	}
+	return &Store{rdb: rdb, codec: codec, EventRetention: 400 * 24 * time.Hour}
+}
+
+// Redis returns the underlying client, for readiness checks.
+func (s *Store) Redis() redis.UniversalClient { return s.rdb }
+
+// Consumer group names.
+const (
+	groupWork  = "work"
+	groupSend  = "send"
+	groupCoach = "coach"
+	// The lease makes one replica the only reader of a partition, so all
+	// replicas use one consumer name: the next lease holder finds the
+	// pending entries of a dead one under the same name.
+	consumer = "owner"
+)
+
+// ErrLeaseLost means another replica took the partition over.
+var ErrLeaseLost = errors.New("partition lease lost")
+
+func (s *Store) seal(b []byte) (string, error) {
+	out, err := s.codec.Seal(b)
+	if err != nil {
+		return "", fmt.Errorf("seal content: %w", err)
+	}
+	return string(out), nil
+}
+
+func (s *Store) open(v string) ([]byte, error) {
+	out, err := s.codec.Open([]byte(v))
+	if err != nil {
+		return nil, fmt.Errorf("open content: %w", err)
+	}
+	return out, nil
+}
+
+// ensureGroup creates a consumer group reading the stream from its start.
+func (s *Store) ensureGroup(ctx context.Context, stream, group string) error {
+	err := s.rdb.XGroupCreateMkStream(ctx, stream, group, "0").Err()
+	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create group %s on %s: %w", group, stream, err)
+	}
+	return nil
+}
+
+// EnsureGroups creates the consumer groups of a partition's streams.
+func (s *Store) EnsureGroups(ctx context.Context, p Partition) error {
+	if err := s.ensureGroup(ctx, p.Intake(), groupWork); err != nil {
+		return err
+	}
+	for _, l := range Lanes {
+		if err := s.ensureGroup(ctx, p.Outbox(l), groupSend); err != nil {
+			return err
+		}
+	}
+	return s.ensureGroup(ctx, p.CoachQueue(), groupCoach)
+}
+
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
+}
+
+// runBatch runs several scripts in one round trip. It sends EVALSHA and
+// falls back to EVAL for the calls whose script the server does not know
+// yet (first use, or after a Redis restart).
+func (s *Store) runBatch(ctx context.Context, calls []scriptCall) ([]any, error) {
+	if len(calls) == 0 {
+		return nil, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(calls))
+	for i, c := range calls {
+		cmds[i] = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+	}
+	_, _ = pipe.Exec(ctx)
+	out := make([]any, len(calls))
+	var retry []int
+	for i, cmd := range cmds {
+		v, err := cmd.Result()
+		switch {
+		case isNoScript(err):
+			retry = append(retry, i)
+		case err != nil && err != redis.Nil:
+			return nil, err
+		default:
+			out[i] = v
+		}
+	}
+	for _, i := range retry {
+		v, err := calls[i].script.Run(ctx, s.rdb, calls[i].keys, calls[i].args...).Result()
+		if err != nil && err != redis.Nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+type scriptCall struct {
+	script *redis.Script
+	keys   []string
+	args   []any
+}
