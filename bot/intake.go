@@ -1,0 +1,200 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sink stores updates durably; only after it returns may the update be
+// confirmed to Telegram.
+type Sink interface {
+	Intake(ctx context.Context, updates []Update) error
+}
+
+// Leaser holds a lease in shared storage.
+type Leaser interface {
+	Lease(ctx context.Context, key, token string, ttl time.Duration) (bool, error)
+	Release(ctx context.Context, key, token string) error
+}
+
+// Poller runs getUpdates. Telegram allows one poller per token, so only
+// the replica that holds the poll lease polls.
+type Poller struct {
+	APIURL   string // e.g. https://api.telegram.org
+	Token    string
+	LeaseKey string
+	Replica  string
+	Leases   Leaser
+	Sink     Sink
+	Log      *slog.Logger
+	HTTP     *http.Client
+	// Timeout is the long-poll timeout; the lease lives three times as long.
+	Timeout time.Duration
+}
+
+// Run polls until ctx ends. The offset only moves past updates the sink has
+// stored, so a crash never skips one.
+func (p *Poller) Run(ctx context.Context) error {
+	if p.Timeout == 0 {
+		p.Timeout = 10 * time.Second
+	}
+	if p.HTTP == nil {
+		p.HTTP = &http.Client{Timeout: p.Timeout + 10*time.Second}
+	}
+	ttl := 3 * p.Timeout
+	var offset int64
+	backoff := time.Duration(0)
+	leader := false
+	defer func() {
+		if leader {
+			_ = p.Leases.Release(context.WithoutCancel(ctx), p.LeaseKey, p.Replica)
+		}
+	}()
+	for ctx.Err() == nil {
+		if backoff > 0 {
+			sleep(ctx, backoff)
+		}
+		ok, err := p.Leases.Lease(ctx, p.LeaseKey, p.Replica, ttl)
+		if err != nil {
+			p.Log.Warn("poll lease", "err", err)
+			backoff = nextBackoff(backoff)
+			continue
+		}
+		if !ok {
+			if leader {
+				p.Log.Info("poll lease lost")
+			}
+			leader = false
+			sleep(ctx, p.Timeout)
+			continue
+		}
+		if !leader {
+			p.Log.Info("polling telegram", "replica", p.Replica)
+			leader = true
+			offset = 0 // Telegram redelivers what was not confirmed; dedupe drops repeats
+		}
+		ups, err := p.getUpdates(ctx, offset)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			p.Log.Warn("get updates", "err", err)
+			backoff = nextBackoff(backoff)
+			continue
+		}
+		if len(ups) > 0 {
+			if err := p.Sink.Intake(ctx, ups); err != nil {
+				p.Log.Warn("store updates", "count", len(ups), "err", err)
+				backoff = nextBackoff(backoff)
+				continue
+			}
+			offset = ups[len(ups)-1].ID + 1
+		}
+		backoff = 0
+	}
+	return nil
+}
+
+func (p *Poller) getUpdates(ctx context.Context, offset int64) ([]Update, error) {
+	body, _ := json.Marshal(map[string]any{
+		"offset": offset, "timeout": int(p.Timeout.Seconds()), "limit": 100, "allowed_updates": allowedUpdates,
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(p.APIURL, "/")+"/bot"+p.Token+"/getUpdates", bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("build getUpdates: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.HTTP.Do(req)
+	if err != nil {
+		// The URL holds the token: never let it reach a log line.
+		return nil, fmt.Errorf("getUpdates: %s", strings.ReplaceAll(err.Error(), p.Token, "***"))
+	}
+	defer resp.Body.Close()
+	var r struct {
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		Description string            `json:"description"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&r); err != nil {
+		return nil, fmt.Errorf("getUpdates: decode: %w", err)
+	}
+	if !r.OK {
+		return nil, fmt.Errorf("getUpdates: %d %s", resp.StatusCode, r.Description)
+	}
+	out := make([]Update, 0, len(r.Result))
+	for _, raw := range r.Result {
+		u, err := ParseUpdate(raw)
+		if err != nil {
+			p.Log.Warn("skip unreadable update", "err", err)
+			continue
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// maxWebhookBody is far above any real update; larger bodies are refused.
+const maxWebhookBody = 1 << 20
+
+// Webhook returns the handler Telegram posts updates to. Requests without
+// the right secret token header get 401 and are not read.
+func Webhook(secret string, sink Sink, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		raw, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBody+1))
+		if err != nil || len(raw) > maxWebhookBody {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		u, err := ParseUpdate(raw)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		if err := sink.Intake(r.Context(), []Update{u}); err != nil {
+			log.Warn("store webhook update", "update", u.ID, "err", err)
+			// Telegram retries on an error status: the update is not lost.
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+func nextBackoff(d time.Duration) time.Duration {
+	if d == 0 {
+		d = 200 * time.Millisecond
+	} else {
+		d *= 2
+	}
+	if d > 30*time.Second {
+		d = 30 * time.Second
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

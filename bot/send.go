@@ -1,0 +1,166 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/waakvlam/waakvlam/dialogs"
+)
+
+// Outgoing is one call to Telegram as it waits in the outbox.
+type Outgoing struct {
+	Op         string           `json:"op"` // "message", "answer", "clear"
+	ChatID     int64            `json:"chat"`
+	Text       string           `json:"text,omitempty"`
+	Keyboard   dialogs.Keyboard `json:"kb,omitempty"`
+	CallbackID string           `json:"cb,omitempty"`
+	MessageID  int              `json:"msg,omitempty"`
+	Key        string           `json:"key,omitempty"` // locale key, for tests and figures
+}
+
+// Outgoing operations.
+const (
+	OpMessage = "message"
+	OpAnswer  = "answer"
+	OpClear   = "clear"
+)
+
+// SendError says how a failed send should be handled.
+type SendError struct {
+	Err        error
+	Permanent  bool          // 400/403: retrying will not help
+	RetryAfter time.Duration // 429: wait this long
+}
+
+func (e *SendError) Error() string { return e.Err.Error() }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Telegram sends messages through the Bot API.
+type Telegram struct {
+	b *tg.Bot
+}
+
+// NewTelegram connects to the Bot API at serverURL ("" for the public one)
+// without calling getMe, so that a process can start while Telegram is away.
+func NewTelegram(token, serverURL string, hc *http.Client) (*Telegram, error) {
+	opts := []tg.Option{tg.WithSkipGetMe()}
+	if serverURL != "" {
+		opts = append(opts, tg.WithServerURL(serverURL))
+	}
+	if hc != nil {
+		opts = append(opts, tg.WithHTTPClient(time.Minute, hc))
+	}
+	b, err := tg.New(token, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("telegram client: %w", err)
+	}
+	return &Telegram{b: b}, nil
+}
+
+// Username asks Telegram for the bot's username.
+func (t *Telegram) Username(ctx context.Context) (string, error) {
+	me, err := t.b.GetMe(ctx)
+	if err != nil {
+		return "", fmt.Errorf("get bot name: %w", err)
+	}
+	return me.Username, nil
+}
+
+// Send carries out one outgoing operation.
+func (t *Telegram) Send(ctx context.Context, o Outgoing) error {
+	var err error
+	switch o.Op {
+	case OpAnswer:
+		_, err = t.b.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: o.CallbackID, Text: o.Text})
+		if err != nil && errors.Is(err, tg.ErrorBadRequest) {
+			// The query is too old to answer; the reply itself still goes out.
+			return nil
+		}
+	case OpClear:
+		_, err = t.b.EditMessageReplyMarkup(ctx, &tg.EditMessageReplyMarkupParams{ChatID: o.ChatID, MessageID: o.MessageID, ReplyMarkup: models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}})
+		if err != nil && errors.Is(err, tg.ErrorBadRequest) {
+			// Already cleared or too old: nothing to do.
+			return nil
+		}
+	default:
+		_, err = t.b.SendMessage(ctx, &tg.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ReplyMarkup: markup(o.Keyboard)})
+	}
+	return classify(err)
+}
+
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var tmr *tg.TooManyRequestsError
+	switch {
+	case errors.As(err, &tmr):
+		return &SendError{Err: err, RetryAfter: time.Duration(tmr.RetryAfter) * time.Second}
+	case errors.Is(err, tg.ErrorForbidden), errors.Is(err, tg.ErrorBadRequest), errors.Is(err, tg.ErrorNotFound):
+		return &SendError{Err: err, Permanent: true}
+	}
+	return &SendError{Err: err}
+}
+
+func markup(k dialogs.Keyboard) models.ReplyMarkup {
+	switch k.Kind {
+	case dialogs.MenuKeyboard:
+		rows := make([][]models.KeyboardButton, len(k.Rows))
+		for i, r := range k.Rows {
+			for _, b := range r {
+				rows[i] = append(rows[i], models.KeyboardButton{Text: b.Text})
+			}
+		}
+		return &models.ReplyKeyboardMarkup{Keyboard: rows, ResizeKeyboard: true, IsPersistent: true}
+	case dialogs.InlineKeyboard:
+		rows := make([][]models.InlineKeyboardButton, len(k.Rows))
+		for i, r := range k.Rows {
+			for _, b := range r {
+				rows[i] = append(rows[i], models.InlineKeyboardButton{Text: b.Text, CallbackData: b.Data})
+			}
+		}
+		return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+	case dialogs.RemoveKeyboard:
+		return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
+	}
+	return nil
+}
+
+// Command is one entry of the bot's command menu.
+type Command struct{ Name, Description string }
+
+// SetCommands sets the command menu for one language ("" for the default).
+func (t *Telegram) SetCommands(ctx context.Context, lang string, cmds []Command) error {
+	bc := make([]models.BotCommand, len(cmds))
+	for i, c := range cmds {
+		bc[i] = models.BotCommand{Command: c.Name, Description: c.Description}
+	}
+	if _, err := t.b.SetMyCommands(ctx, &tg.SetMyCommandsParams{Commands: bc, LanguageCode: lang}); err != nil {
+		return fmt.Errorf("set commands %q: %w", lang, err)
+	}
+	return nil
+}
+
+// SetWebhook points Telegram at our webhook with its secret.
+func (t *Telegram) SetWebhook(ctx context.Context, url, secret string) error {
+	if _, err := t.b.SetWebhook(ctx, &tg.SetWebhookParams{URL: url, SecretToken: secret, AllowedUpdates: allowedUpdates}); err != nil {
+		return fmt.Errorf("set webhook: %w", err)
+	}
+	return nil
+}
+
+// DeleteWebhook switches Telegram back to getUpdates.
+func (t *Telegram) DeleteWebhook(ctx context.Context) error {
+	if _, err := t.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil {
+		return fmt.Errorf("delete webhook: %w", err)
+	}
+	return nil
+}
+
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}

@@ -1,0 +1,388 @@
+// Package pipeline owns the flow of work: Telegram updates into the intake
+// streams, one worker per partition that runs the dialogs and commits their
+// effects at once, and one sender per partition that empties the outbox
+// into Telegram. Partitions are spread over the replicas with leases, so
+// any number of replicas can run and each message is handled by one.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/waakvlam/waakvlam/bot"
+	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/store"
+)
+
+// Telegram sends outgoing operations.
+type Telegram interface {
+	Send(ctx context.Context, o bot.Outgoing) error
+}
+
+// Options tune a pipeline; zero values take defaults.
+type Options struct {
+	Replica  string        // unique name of this process
+	LeaseTTL time.Duration // how long a partition stays with a silent replica
+	Batch    int           // entries read per call
+	Block    time.Duration // how long a read waits for new work
+	Now      func() time.Time
+}
+
+// Pipeline moves work through Redis. Create it with New and run it with Run.
+type Pipeline struct {
+	st    *store.Store
+	texts dialogs.Texts
+	tg    Telegram
+	log   *slog.Logger
+	opt   Options
+}
+
+// New assembles a pipeline.
+func New(st *store.Store, texts dialogs.Texts, tg Telegram, log *slog.Logger, opt Options) *Pipeline {
+	if opt.LeaseTTL == 0 {
+		opt.LeaseTTL = 10 * time.Second
+	}
+	if opt.Batch == 0 {
+		opt.Batch = 50
+	}
+	if opt.Block == 0 {
+		opt.Block = time.Second
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Replica == "" {
+		opt.Replica = "r" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	return &Pipeline{st: st, texts: texts, tg: tg, log: log, opt: opt}
+}
+
+// Intake stores updates in the intake stream of their client's partition,
+// or of their chat's partition when the chat is not linked. It implements
+// bot.Sink.
+func (p *Pipeline) Intake(ctx context.Context, ups []bot.Update) error {
+	chats := make([]int64, 0, len(ups))
+	for _, u := range ups {
+		if u.ChatID != 0 {
+			chats = append(chats, u.ChatID)
+		}
+	}
+	if len(chats) == 0 {
+		return nil // only updates from groups or channels: not for us
+	}
+	links, err := p.st.Links(ctx, chats)
+	if err != nil {
+		return err
+	}
+	items := make([]store.Incoming, 0, len(chats))
+	for _, u := range ups {
+		if u.ChatID == 0 {
+			continue
+		}
+		it := store.Incoming{Type: store.EntryTelegram, UpdateID: u.ID, ChatID: u.ChatID, Body: u.Raw}
+		if c := links[u.ChatID]; c != "" {
+			it.ClientID, it.Partition = c, store.PartitionOfClient(c)
+		} else {
+			it.Partition = store.PartitionOfChat(u.ChatID)
+		}
+		items = append(items, it)
+	}
+	_, err = p.st.Intake(ctx, items)
+	return err
+}
+
+// Run works the partitions this replica can lease until ctx ends, then
+// finishes the entry in hand and gives the leases back.
+func (p *Pipeline) Run(ctx context.Context) error {
+	type owned struct {
+		cancel context.CancelFunc
+		done   chan struct{}
+	}
+	own := map[store.Partition]*owned{}
+	var wg sync.WaitGroup
+	stop := func(part store.Partition) {
+		o := own[part]
+		o.cancel()
+		<-o.done
+		delete(own, part)
+	}
+	defer func() {
+		bg := context.WithoutCancel(ctx)
+		for part := range own {
+			stop(part)
+			_ = p.st.Release(bg, part.Lease(), p.opt.Replica)
+		}
+		_ = p.st.Leave(bg, p.opt.Replica)
+		wg.Wait()
+	}()
+	tick := time.NewTicker(p.opt.LeaseTTL / 3)
+	defer tick.Stop()
+	for {
+		n, err := p.st.Heartbeat(ctx, p.opt.Replica, p.opt.Now(), p.opt.LeaseTTL)
+		if err != nil {
+			p.log.Warn("heartbeat", "err", err)
+			n = 1
+		}
+		share := int((store.Partitions + n - 1) / max(n, 1))
+		for part := store.Partition(0); part < store.Partitions; part++ {
+			_, mine := own[part]
+			if !mine && len(own) >= share {
+				continue
+			}
+			ok, err := p.st.Lease(ctx, part.Lease(), p.opt.Replica, p.opt.LeaseTTL)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				p.log.Warn("lease partition", "partition", int(part), "err", err)
+				continue
+			}
+			switch {
+			case ok && !mine:
+				if err := p.st.EnsureGroups(ctx, part); err != nil {
+					p.log.Warn("prepare partition", "partition", int(part), "err", err)
+					_ = p.st.Release(ctx, part.Lease(), p.opt.Replica)
+					continue
+				}
+				pctx, cancel := context.WithCancel(ctx)
+				o := &owned{cancel: cancel, done: make(chan struct{})}
+				own[part] = o
+				wg.Add(1)
+				go func(part store.Partition) {
+					defer wg.Done()
+					defer close(o.done)
+					p.work(pctx, part)
+				}(part)
+			case !ok && mine:
+				p.log.Info("partition lease lost", "partition", int(part))
+				stop(part)
+			}
+		}
+		// Give partitions back when more replicas joined, so work spreads.
+		for part := range own {
+			if len(own) <= share {
+				break
+			}
+			stop(part)
+			_ = p.st.Release(ctx, part.Lease(), p.opt.Replica)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// work runs the worker and the sender of one partition.
+func (p *Pipeline) work(ctx context.Context, part store.Partition) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); p.processLoop(ctx, part) }()
+	go func() { defer wg.Done(); p.sendLoop(ctx, part) }()
+	wg.Wait()
+}
+
+func (p *Pipeline) processLoop(ctx context.Context, part store.Partition) {
+	pending := true // first finish what a previous owner left half done
+	for ctx.Err() == nil {
+		es, err := p.st.ReadIntake(ctx, part, p.opt.Batch, p.opt.Block, pending)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Warn("read intake", "partition", int(part), "err", err)
+				sleepCtx(ctx, time.Second)
+			}
+			continue
+		}
+		if pending && len(es) == 0 {
+			pending = false
+			continue
+		}
+		for _, e := range es {
+			// An entry in hand is finished even when shutdown begins, so
+			// nothing is half done; the next owner takes what was not read.
+			err := p.process(context.WithoutCancel(ctx), part, e)
+			if errors.Is(err, store.ErrLeaseLost) {
+				return
+			}
+			if err != nil {
+				p.log.Warn("process entry", "partition", int(part), "entry", e.ID, "err", err)
+				sleepCtx(ctx, 500*time.Millisecond)
+				pending = true // try it again
+				break
+			}
+		}
+	}
+}
+
+func (p *Pipeline) process(ctx context.Context, part store.Partition, e store.Entry) error {
+	switch e.Type {
+	case store.EntryTelegram:
+		return p.processTelegram(ctx, part, e)
+	default:
+		p.log.Warn("unknown intake entry type, dropped", "partition", int(part), "entry", e.ID, "type", e.Type)
+		return p.st.AckIntake(ctx, part, e.ID)
+	}
+}
+
+func (p *Pipeline) env() dialogs.Env { return dialogs.Env{Texts: p.texts, Now: p.opt.Now()} }
+
+func (p *Pipeline) processTelegram(ctx context.Context, part store.Partition, e store.Entry) error {
+	if e.Body == nil {
+		return p.st.AckIntake(ctx, part, e.ID)
+	}
+	ev, ok, err := bot.ToEvent(e.Body)
+	if err != nil || !ok {
+		if err != nil {
+			p.log.Warn("unreadable update dropped", "update", e.UpdateID, "err", err)
+		}
+		return p.st.AckIntake(ctx, part, e.ID)
+	}
+	if e.ClientID == "" {
+		return p.stranger(ctx, part, e, ev)
+	}
+	c, found, err := p.st.LoadClient(ctx, e.ClientID)
+	if err != nil {
+		return err
+	}
+	if !found || c.ChatID != ev.ChatID {
+		// The link was stale (the client stopped or moved to a new phone).
+		if err := p.st.DropLink(ctx, ev.ChatID, e.ClientID); err != nil {
+			return err
+		}
+		return p.stranger(ctx, part, e, ev)
+	}
+	if ev.UpdateID < c.LinkedUpdate {
+		// Sent before the chat was linked and answered then.
+		return p.st.AckIntake(ctx, part, e.ID)
+	}
+	var st dialogs.State
+	if len(c.State) > 0 {
+		if err := json.Unmarshal(c.State, &st); err != nil {
+			p.log.Warn("unreadable dialog state reset", "client", c.ID)
+			st = dialogs.State{}
+		}
+	}
+	dc := dialogs.Client{ID: c.ID, FirstName: c.FirstName, Coach: c.Coach, Lang: c.Lang, ChatID: c.ChatID, LinkedUpdate: c.LinkedUpdate}
+	next, effects := dialogs.Step(p.env(), dc, st, ev)
+	cm, err := p.commitFor(part, e, ev, c.ID, effects)
+	if err != nil {
+		return err
+	}
+	state, _ := json.Marshal(next)
+	cm.State = state
+	if _, err := p.st.Commit(ctx, cm, p.opt.Now()); err != nil {
+		return err
+	}
+	if cm.Unlink {
+		return p.st.DropLink(ctx, ev.ChatID, c.ID)
+	}
+	return nil
+}
+
+// stranger handles a chat without a client: a valid invite links it and
+// hands the /start to the client's partition; anything else gets a kind
+// refusal and leaves no trace but a hashed flood counter.
+func (p *Pipeline) stranger(ctx context.Context, part store.Partition, e store.Entry, ev dialogs.Event) error {
+	links, err := p.st.Links(ctx, []int64{ev.ChatID})
+	if err != nil {
+		return err
+	}
+	if c := links[ev.ChatID]; c != "" && c != e.ClientID {
+		return p.st.Forward(ctx, part, e, store.PartitionOfClient(c), c)
+	}
+	invite := dialogs.NoInvite
+	if ev.Kind == dialogs.KindCommand && ev.Command == "start" && ev.Args != "" {
+		id, err := p.st.RedeemInvite(ctx, ev.Args, ev.ChatID)
+		if err != nil {
+			return err
+		}
+		if id != "" {
+			if _, err := p.st.LinkChat(ctx, id, ev.ChatID, ev.UpdateID); err != nil {
+				return err
+			}
+			return p.st.Forward(ctx, part, e, store.PartitionOfClient(id), id)
+		}
+		invite = dialogs.BadInvite
+	}
+	seen, err := p.st.CountStranger(ctx, ev.ChatID)
+	if err != nil {
+		return err
+	}
+	cm, err := p.commitFor(part, e, ev, "", dialogs.Stranger(p.env(), ev, invite, seen))
+	if err != nil {
+		return err
+	}
+	_, err = p.st.Commit(ctx, cm, p.opt.Now())
+	return err
+}
+
+// CoachPost is what waits in the coach queue for the Mattermost bridge.
+type CoachPost struct {
+	ClientID string            `json:"client"`
+	Kind     dialogs.CoachKind `json:"kind"`
+	Priority bool              `json:"priority,omitempty"`
+	Text     string            `json:"text,omitempty"`
+	Info     string            `json:"info,omitempty"`
+	Media    *dialogs.Media    `json:"media,omitempty"`
+	Location *dialogs.Location `json:"location,omitempty"`
+	Contact  *dialogs.Contact  `json:"contact,omitempty"`
+	Time     time.Time         `json:"time"`
+	UpdateID int64             `json:"update,omitempty"`
+}
+
+func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Event, clientID string, effects []dialogs.Effect) (store.Commit, error) {
+	cm := store.Commit{Partition: part, EntryID: e.ID, LeaseToken: p.opt.Replica, ClientID: clientID}
+	out := func(lane dialogs.Lane, o bot.Outgoing) error {
+		o.ChatID = ev.ChatID
+		b, err := json.Marshal(o)
+		if err != nil {
+			return fmt.Errorf("encode outgoing: %w", err)
+		}
+		cm.Outgoing = append(cm.Outgoing, store.Outgoing{Lane: store.Lane(lane), ChatID: ev.ChatID, Payload: b})
+		return nil
+	}
+	for _, ef := range effects {
+		var err error
+		switch ef := ef.(type) {
+		case dialogs.Reply:
+			err = out(ef.Lane, bot.Outgoing{Op: bot.OpMessage, Text: ef.Text, Keyboard: ef.Keyboard, Key: ef.Key})
+		case dialogs.AnswerButton:
+			err = out(dialogs.Urgent, bot.Outgoing{Op: bot.OpAnswer, CallbackID: ef.CallbackID, Text: ef.Text})
+		case dialogs.ClearButtons:
+			err = out(dialogs.Normal, bot.Outgoing{Op: bot.OpClear, MessageID: ef.MessageID})
+		case dialogs.ToCoach:
+			b, merr := json.Marshal(CoachPost{ClientID: clientID, Kind: ef.Kind, Priority: ef.Priority, Text: ef.Text, Info: ef.Info,
+				Media: ef.Media, Location: ef.Location, Contact: ef.Contact, Time: p.opt.Now(), UpdateID: ev.UpdateID})
+			if merr != nil {
+				return cm, fmt.Errorf("encode coach post: %w", merr)
+			}
+			cm.Coach = append(cm.Coach, b)
+		case dialogs.SetLang:
+			cm.Lang = ef.Lang
+		case dialogs.Unlink:
+			cm.Unlink = true
+		case dialogs.Record:
+			cm.Events = append(cm.Events, store.Event{Kind: ef.Kind, ClientID: clientID, Ref: strconv.FormatInt(ev.UpdateID, 10)})
+		}
+		if err != nil {
+			return cm, err
+		}
+	}
+	return cm, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
