@@ -142,6 +142,7 @@ func (s stepper) command(st State, ev Event) (State, []Effect) {
 				Record{Kind: EventLinked},
 				ToCoach{Kind: CoachInfo, Info: EventLinked},
 				s.reply("onboarding.welcome", NoKeyboard),
+				s.reply("onboarding.coach", NoKeyboard),
 				s.reply("menu.intro", MenuKeyboard),
 			}
 		}

@@ -282,7 +282,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.record(Message{Method: method, ChatID: chat, MessageID: msg})
-		s.ok(w, true)
+		// Telegram answers an edit of a chat message with the message itself.
+		s.ok(w, map[string]any{"message_id": msg, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}})
 	case "setMyCommands":
 		var cmds []struct{ Command, Description string }
 		if err := json.Unmarshal([]byte(params["commands"]), &cmds); err != nil || len(cmds) == 0 {

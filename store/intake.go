@@ -34,6 +34,7 @@ type Incoming struct {
 	ChatID    int64
 	ClientID  string
 	Body      []byte
+	Forwarded bool // moved here from another partition: dedupe apart
 }
 
 // Entry is one unit of work read from an intake stream.
@@ -89,7 +90,11 @@ func (s *Store) Intake(ctx context.Context, items []Incoming) (int, error) {
 		keys := []string{p.Intake()}
 		args := []any{seenTTL.Milliseconds()}
 		for _, it := range byPart[p] {
-			keys = append(keys, p.Seen(it.UpdateID))
+			if it.Forwarded {
+				keys = append(keys, p.Forwarded(it.UpdateID))
+			} else {
+				keys = append(keys, p.Seen(it.UpdateID))
+			}
 			body, err := s.seal(it.Body)
 			if err != nil {
 				return 0, err
@@ -179,7 +184,7 @@ func (s *Store) AckIntake(ctx context.Context, p Partition, id string) error {
 // it here. The target dedupes on the update id, so a crash between the two
 // steps forwards it once.
 func (s *Store) Forward(ctx context.Context, from Partition, e Entry, to Partition, clientID string) error {
-	if _, err := s.Intake(ctx, []Incoming{{Partition: to, Type: e.Type, UpdateID: e.UpdateID, ChatID: e.ChatID, ClientID: clientID, Body: e.Body}}); err != nil {
+	if _, err := s.Intake(ctx, []Incoming{{Partition: to, Type: e.Type, UpdateID: e.UpdateID, ChatID: e.ChatID, ClientID: clientID, Body: e.Body, Forwarded: true}}); err != nil {
 		return fmt.Errorf("forward %s: %w", e.ID, err)
 	}
 	return s.AckIntake(ctx, from, e.ID)

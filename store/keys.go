@@ -19,6 +19,7 @@ const Partitions = 16
 //
 //	wv:{pNN}:in                  stream   intake: Telegram updates, due schedule items, coach replies
 //	wv:{pNN}:seen:<update>       string   update dedupe, TTL 48 h
+//	wv:{pNN}:fwd:<update>        string   dedupe of updates forwarded between partitions, TTL 48 h
 //	wv:{pNN}:lease               string   which replica works this partition
 //	wv:{pNN}:out:<lane>          stream   outbox per lane (u urgent, n normal, b bulk)
 //	wv:{pNN}:coach               stream   posts waiting for the coach (Mattermost)
@@ -50,6 +51,13 @@ func (p Partition) Intake() string { return p.key("in") }
 // Seen is the dedupe key of a Telegram update.
 func (p Partition) Seen(updateID int64) string {
 	return p.key("seen:" + strconv.FormatInt(updateID, 10))
+}
+
+// Forwarded is the dedupe key of an update forwarded from another
+// partition. It differs from Seen because the source may be this very
+// partition, where Seen is already set.
+func (p Partition) Forwarded(updateID int64) string {
+	return p.key("fwd:" + strconv.FormatInt(updateID, 10))
 }
 
 // Lease is the key that says which replica works this partition.

@@ -1,0 +1,185 @@
+// Package app assembles a running Waakvlam from its configuration: Redis,
+// texts, the Telegram client, intake (polling or webhook), the pipeline and
+// the HTTP endpoints. serve and demo both run this assembly.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/waakvlam/waakvlam/bot"
+	"github.com/waakvlam/waakvlam/config"
+	"github.com/waakvlam/waakvlam/locales"
+	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/store"
+)
+
+// App is one Waakvlam process.
+type App struct {
+	cfg      config.Config
+	log      *slog.Logger
+	rdb      redis.UniversalClient
+	Store    *store.Store
+	Texts    *locales.Texts
+	Telegram *bot.Telegram
+	Pipeline *pipeline.Pipeline
+	replica  string
+	// PollTimeout is the getUpdates long-poll timeout.
+	PollTimeout time.Duration
+}
+
+// New assembles an app on an open Redis client.
+func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pipeline.Options) (*App, error) {
+	texts, err := locales.Load()
+	if err != nil {
+		return nil, err
+	}
+	tg, err := bot.NewTelegram(cfg.TelegramToken, cfg.TelegramAPIURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Replica == "" {
+		host, _ := os.Hostname()
+		opt.Replica = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	}
+	st := store.New(rdb, nil)
+	return &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg,
+		Pipeline: pipeline.New(st, texts, tg, log, opt), replica: opt.Replica, PollTimeout: 10 * time.Second}, nil
+}
+
+// Handler serves /healthz, /readyz and, in webhook mode, the webhook path.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.rdb.Ping(ctx).Err(); err != nil {
+			http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	if a.cfg.Mode == "webhook" {
+		mux.Handle("/"+webhookPath(a.cfg.WebhookURL), bot.Webhook(a.cfg.WebhookSecret, a.Pipeline, a.log))
+	}
+	return mux
+}
+
+func webhookPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Path == "" || u.Path == "/" {
+		return "telegram/webhook"
+	}
+	return u.Path[1:]
+}
+
+// Run works until ctx ends (SIGTERM), then stops taking updates, finishes
+// the work in hand and gives its partitions back.
+func (a *App) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	intakeCtx, stopIntake := context.WithCancel(ctx)
+	defer stopIntake()
+
+	wg.Add(1)
+	go func() { defer wg.Done(); a.setupTelegram(intakeCtx) }()
+
+	var srv *http.Server
+	if a.cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s (WAAKVLAM_HTTP_ADDR): %w", a.cfg.HTTPAddr, err)
+		}
+		srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("http server: %w", err)
+			}
+		}()
+		a.log.Info("http listening", "addr", ln.Addr().String())
+	}
+	if a.cfg.Mode == "polling" {
+		p := &bot.Poller{APIURL: a.cfg.TelegramAPIURL, Token: a.cfg.TelegramToken, LeaseKey: store.PollLease,
+			Replica: a.replica, Leases: a.Store, Sink: a.Pipeline, Log: a.log, Timeout: a.PollTimeout}
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = p.Run(intakeCtx) }()
+	}
+	pipeDone := make(chan struct{})
+	go func() {
+		defer close(pipeDone)
+		if err := a.Pipeline.Run(ctx); err != nil {
+			errc <- err
+		}
+	}()
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	a.log.Info("shutting down")
+	stopIntake()
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		_ = srv.Shutdown(sctx)
+		cancel()
+	}
+	wg.Wait()
+	<-pipeDone
+	return runErr
+}
+
+// setupTelegram sets the command menus and the webhook, retrying while
+// Telegram is away; clients can be served from Redis meanwhile.
+func (a *App) setupTelegram(ctx context.Context) {
+	delay := time.Second
+	for ctx.Err() == nil {
+		err := a.setup(ctx)
+		if err == nil {
+			return
+		}
+		a.log.Warn("telegram setup, will retry", "err", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		delay = min(delay*2, time.Minute)
+	}
+}
+
+func (a *App) setup(ctx context.Context) error {
+	for _, lang := range append([]string{""}, a.Texts.Languages()...) {
+		l := lang
+		if l == "" {
+			l = locales.Default
+		}
+		var cmds []bot.Command
+		for _, c := range []string{"start", "help", "taal", "stop"} {
+			cmds = append(cmds, bot.Command{Name: c, Description: a.Texts.Text(l, "command."+c, nil)})
+		}
+		if err := a.Telegram.SetCommands(ctx, lang, cmds); err != nil {
+			return err
+		}
+	}
+	if a.cfg.Mode == "webhook" {
+		return a.Telegram.SetWebhook(ctx, a.cfg.WebhookURL, a.cfg.WebhookSecret)
+	}
+	return a.Telegram.DeleteWebhook(ctx)
+}

@@ -1,0 +1,116 @@
+// Package invite owns how a client is invited: the new client record, a
+// one-time code, the deep link that carries it and a QR code of that link
+// that a coach can print or show.
+package invite
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/waakvlam/waakvlam/store"
+)
+
+// codeAlphabet leaves out letters and digits that look alike (0/O, 1/I/L),
+// so a code read from paper is typed right.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// NewCode returns a random code of n characters.
+func NewCode(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make code: %w", err)
+	}
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b), nil
+}
+
+// NewClientID returns a short random client id.
+func NewClientID() (string, error) {
+	const alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make client id: %w", err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b), nil
+}
+
+// Link is the deep link that opens the bot with the code.
+func Link(botUsername, code string) string {
+	return "https://t.me/" + strings.TrimPrefix(botUsername, "@") + "?start=" + code
+}
+
+// QR renders a link as a PNG QR code.
+func QR(link string) ([]byte, error) {
+	png, err := qrcode.Encode(link, qrcode.Medium, 512)
+	if err != nil {
+		return nil, fmt.Errorf("make QR code: %w", err)
+	}
+	return png, nil
+}
+
+// Invitation is a new client with its code.
+type Invitation struct {
+	ClientID string
+	Code     string
+	Link     string
+	Expires  time.Time
+	QRPNG    []byte
+}
+
+// Request describes the client to invite.
+type Request struct {
+	FirstName   string
+	Coach       string
+	Lang        string
+	BotUsername string
+	TTL         time.Duration
+	Code        string // a fixed code (the demo); empty for a random one
+	Now         time.Time
+}
+
+// Create stores a new client and its invite code.
+func Create(ctx context.Context, st *store.Store, r Request) (Invitation, error) {
+	name := strings.TrimSpace(r.FirstName)
+	coach := strings.TrimSpace(r.Coach)
+	if name == "" || len([]rune(name)) > 60 {
+		return Invitation{}, fmt.Errorf("first name: give 1-60 characters")
+	}
+	if coach == "" || len([]rune(coach)) > 60 {
+		return Invitation{}, fmt.Errorf("coach name: give 1-60 characters")
+	}
+	if r.Lang == "" {
+		r.Lang = "nl"
+	}
+	id, err := NewClientID()
+	if err != nil {
+		return Invitation{}, err
+	}
+	code := strings.ToUpper(r.Code)
+	if code == "" {
+		if code, err = NewCode(8); err != nil {
+			return Invitation{}, err
+		}
+	}
+	if err := st.CreateClient(ctx, store.Client{ID: id, FirstName: name, Coach: coach, Lang: r.Lang, Created: r.Now}); err != nil {
+		return Invitation{}, err
+	}
+	if err := st.CreateInvite(ctx, code, id, r.TTL); err != nil {
+		return Invitation{}, err
+	}
+	link := Link(r.BotUsername, code)
+	png, err := QR(link)
+	if err != nil {
+		return Invitation{}, err
+	}
+	return Invitation{ClientID: id, Code: code, Link: link, Expires: r.Now.Add(r.TTL), QRPNG: png}, nil
+}
