@@ -31,6 +31,7 @@ const Partitions = 16
 //	wv:{pNN}:inv:<hash(code)>    hash     invite, in the code's partition, TTL
 //	wv:{pNN}:due                 zset     schedule occurrences by due time (scheduler)
 //	wv:{pNN}:sched:<id>          hash     one schedule (scheduler)
+//	wv:{pNN}:scl:<client>        set      schedule ids of one client (scheduler)
 //	wv:{poll}:lease              string   the one getUpdates poller per bot token
 //	wv:{sys}:replicas            zset     live replicas by heartbeat time
 //
@@ -97,6 +98,9 @@ func (p Partition) Due() string { return p.key("due") }
 
 // Schedule is the hash of one schedule.
 func (p Partition) Schedule(id string) string { return p.key("sched:" + id) }
+
+// ClientSchedules is the set of schedule ids of one client.
+func (p Partition) ClientSchedules(clientID string) string { return p.key("scl:" + clientID) }
 
 // PollLease is the global key of the one getUpdates poller.
 const PollLease = "wv:{poll}:lease"

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,6 +81,9 @@ func start() (string, error) {
 			"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
 			"--save", "", "--appendonly", "no",
 			"--dir", workDir, "--logfile", filepath.Join(workDir, "redis.log"))
+		// The server dies with the test binary even when a test times out
+		// and TestMain's cleanup never runs.
+		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := c.Start(); err != nil {
 			return "", fmt.Errorf("start redis-server: %w", err)
 		}

@@ -1,0 +1,93 @@
+// Command waakvlam is the single Waakvlam binary: serve (production), demo,
+// and small operator commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/waakvlam/waakvlam/config"
+)
+
+const usage = `waakvlam: a pilot light of support between clients and their coach.
+
+Commands:
+  serve                 run the bot (settings: WAAKVLAM_* environment variables or flags, see serve -h)
+  demo                  try the bot in this terminal on embedded Redis and Telegram
+  client add            invite a client: --name <first name> --coach <coach name> [--lang nl] [--qr file.png]
+  classify              read messages from stdin, print the concern classification as JSON lines
+  lint-texts            check every client text in the locales against the easy-language rules [-all]
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run returns the exit code: 0 fine, 1 failed, 2 wrong use or configuration.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], getenv, stderr)
+	case "demo":
+		err = runDemo(ctx, args[1:], stdin, stdout, stderr)
+	case "client":
+		if len(args) < 2 || args[1] != "add" {
+			fmt.Fprint(stderr, "usage: waakvlam client add --name <first name> --coach <coach name>\n")
+			return 2
+		}
+		err = clientAdd(ctx, args[2:], getenv, stdout)
+	case "classify":
+		err = classify(stdin, stdout)
+	case "lint-texts":
+		err = lintTexts(args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "waakvlam: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	var ce *config.Error
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ce), errors.As(err, &ue):
+		fmt.Fprintf(stderr, "waakvlam: %v\n", err)
+		return 2
+	case errors.Is(err, errFindings):
+		return 1
+	default:
+		fmt.Fprintf(stderr, "waakvlam: %v\n", err)
+		return 1
+	}
+}
+
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+var errFindings = errors.New("findings")
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
