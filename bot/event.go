@@ -64,6 +64,9 @@ func ToEvent(raw []byte) (ev dialogs.Event, ok bool, err error) {
 	if err := json.Unmarshal(raw, &u); err != nil {
 		return dialogs.Event{}, false, fmt.Errorf("decode update: %w", err)
 	}
+	if u.ID <= 0 {
+		return dialogs.Event{}, false, fmt.Errorf("decode update: no update_id")
+	}
 	ev = dialogs.Event{UpdateID: u.ID, ChatID: privateChat(&u)}
 	if ev.ChatID == 0 {
 		return ev, false, nil
