@@ -61,6 +61,18 @@ type Server struct {
 	onSend     func(Message)
 	calls      map[string]int
 	langs      map[int64]string
+	// Limit, when set, is asked before every call that sends to a chat; a
+	// positive answer makes the call fail with 429 and that retry_after,
+	// as Telegram does when a bot sends too fast.
+	Limit func(method string, chatID int64, now time.Time) (retryAfter int)
+	limited int
+}
+
+// Limited returns how many calls were answered with 429 by Limit.
+func (s *Server) Limited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
 }
 
 type update struct {
@@ -232,6 +244,8 @@ func (s *Server) RawUpdate(id int64) []byte {
 	return nil
 }
 
+var sendsToChat = map[string]bool{"sendMessage": true, "sendPhoto": true, "sendDocument": true, "sendVoice": true}
+
 // ServeHTTP answers /bot<token>/<method>.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	method, ok := strings.CutPrefix(r.URL.Path, "/bot"+s.Token+"/")
@@ -259,7 +273,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(resp)
 		return
 	}
+	limit := s.Limit
 	s.mu.Unlock()
+	if limit != nil && sendsToChat[method] {
+		chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+		if ra := limit(method, chat, time.Now()); ra > 0 {
+			s.mu.Lock()
+			s.limited++
+			s.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error_code": 429,
+				"description": "Too Many Requests: retry after " + strconv.Itoa(ra), "parameters": map[string]any{"retry_after": ra}})
+			return
+		}
+	}
 	switch method {
 	case "getMe":
 		s.ok(w, map[string]any{"id": 1, "is_bot": true, "first_name": "Waakvlam", "username": s.Username})
