@@ -1,10 +1,13 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -22,6 +25,10 @@ type Outgoing struct {
 	CallbackID string           `json:"cb,omitempty"`
 	MessageID  int              `json:"msg,omitempty"`
 	Key        string           `json:"key,omitempty"` // locale key, for tests and figures
+	File       *dialogs.FileRef `json:"file,omitempty"`
+	Report     string           `json:"report,omitempty"` // coach post to report delivery on
+	// Data is the file's content, fetched just before sending; never stored.
+	Data []byte `json:"-"`
 }
 
 // Outgoing operations.
@@ -29,6 +36,14 @@ const (
 	OpMessage = "message"
 	OpAnswer  = "answer"
 	OpClear   = "clear"
+	OpFile    = "file"
+)
+
+// MaxUpload is the largest file the Bot API accepts from a bot (50 MB);
+// MaxDownload the largest it lets a bot download (20 MB).
+const (
+	MaxUpload   = 50 << 20
+	MaxDownload = 20 << 20
 )
 
 // SendError says how a failed send should be handled.
@@ -43,7 +58,8 @@ func (e *SendError) Unwrap() error { return e.Err }
 
 // Telegram sends messages through the Bot API.
 type Telegram struct {
-	b *tg.Bot
+	b    *tg.Bot
+	http *http.Client
 }
 
 // NewTelegram connects to the Bot API at serverURL ("" for the public one)
@@ -60,7 +76,10 @@ func NewTelegram(token, serverURL string, hc *http.Client) (*Telegram, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telegram client: %w", err)
 	}
-	return &Telegram{b: b}, nil
+	if hc == nil {
+		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	return &Telegram{b: b, http: hc}, nil
 }
 
 // Username asks Telegram for the bot's username.
@@ -88,6 +107,8 @@ func (t *Telegram) Send(ctx context.Context, o Outgoing) error {
 			// Already cleared or too old: nothing to do.
 			return nil
 		}
+	case OpFile:
+		err = t.sendFile(ctx, o)
 	default:
 		_, err = t.b.SendMessage(ctx, &tg.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ReplyMarkup: markup(o.Keyboard)})
 	}
@@ -164,3 +185,65 @@ func (t *Telegram) DeleteWebhook(ctx context.Context) error {
 }
 
 var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
+
+func (t *Telegram) sendFile(ctx context.Context, o Outgoing) error {
+	if o.File == nil {
+		return &SendError{Err: errors.New("file message without file"), Permanent: true}
+	}
+	if len(o.Data) > MaxUpload {
+		return &SendError{Err: ErrTooLarge, Permanent: true}
+	}
+	name := o.File.Name
+	if name == "" {
+		name = "bestand"
+	}
+	in := &models.InputFileUpload{Filename: name, Data: bytes.NewReader(o.Data)}
+	var err error
+	switch {
+	case strings.HasPrefix(o.File.MIME, "image/") && o.File.MIME != "image/gif" && len(o.Data) <= 10<<20:
+		_, err = t.b.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: o.ChatID, Photo: in, Caption: o.Text})
+	case o.File.MIME == "audio/ogg":
+		_, err = t.b.SendVoice(ctx, &tg.SendVoiceParams{ChatID: o.ChatID, Voice: in, Caption: o.Text})
+	default:
+		_, err = t.b.SendDocument(ctx, &tg.SendDocumentParams{ChatID: o.ChatID, Document: in, Caption: o.Text})
+	}
+	return err
+}
+
+// ErrTooLarge means a file is over Telegram's size limit.
+var ErrTooLarge = errors.New("file too large for Telegram")
+
+// Download fetches a file a client sent. Files over MaxDownload cannot be
+// fetched through the Bot API and give ErrTooLarge.
+func (t *Telegram) Download(ctx context.Context, fileID string) ([]byte, error) {
+	f, err := t.b.GetFile(ctx, &tg.GetFileParams{FileID: fileID})
+	if err != nil {
+		if errors.Is(err, tg.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), "too big") {
+			return nil, ErrTooLarge
+		}
+		return nil, fmt.Errorf("get file: %w", err)
+	}
+	if f.FileSize > MaxDownload {
+		return nil, ErrTooLarge
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.b.FileDownloadLink(f), nil)
+	if err != nil {
+		return nil, fmt.Errorf("download file: %w", err)
+	}
+	resp, err := t.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("download file: %s", strings.ReplaceAll(err.Error(), t.b.Token(), "***"))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("download file: status %d", resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxDownload+1))
+	if err != nil {
+		return nil, fmt.Errorf("download file: %w", err)
+	}
+	if len(data) > MaxDownload {
+		return nil, ErrTooLarge
+	}
+	return data, nil
+}

@@ -32,6 +32,9 @@ func Render(effects []dialogs.Effect) string {
 		switch e := e.(type) {
 		case dialogs.Reply:
 			fmt.Fprintf(&b, "bot [%s] %s\n", e.Lane, strings.ReplaceAll(e.Text, "\n", "\n    "))
+			if e.Report != "" {
+				fmt.Fprintf(&b, "    (delivery reported on coach post %s)\n", e.Report)
+			}
 			switch e.Keyboard.Kind {
 			case dialogs.MenuKeyboard, dialogs.InlineKeyboard:
 				kind := "menu"
@@ -53,7 +56,19 @@ func Render(effects []dialogs.Effect) string {
 				b.WriteString("    (menu removed)\n")
 			}
 		case dialogs.ToCoach:
-			fmt.Fprintf(&b, "coach <- %s priority=%v text=%q info=%q\n", e.Kind, e.Priority, e.Text, e.Info)
+			fmt.Fprintf(&b, "coach <- %s priority=%v text=%q info=%q", e.Kind, e.Priority, e.Text, e.Info)
+			if e.About != "" {
+				fmt.Fprintf(&b, " about=%s", e.About)
+			}
+			for _, f := range e.Files {
+				fmt.Fprintf(&b, " page=%s", f.FileID)
+			}
+			if e.Media != nil {
+				fmt.Fprintf(&b, " media=%s:%s", e.Media.Type, e.Media.FileID)
+			}
+			b.WriteString("\n")
+		case dialogs.SendFile:
+			fmt.Fprintf(&b, "bot [%s] (file %s:%s %s) report=%s\n", e.Lane, e.File.Source, e.File.ID, e.File.Name, e.Report)
 		case dialogs.AnswerButton:
 			b.WriteString("(button answered)\n")
 		case dialogs.ClearButtons:
@@ -80,6 +95,10 @@ func text(s string) turn { return turn{say: s, ev: dialogs.Event{Kind: dialogs.K
 func cmd(name, args string) turn {
 	return turn{say: "/" + name + " " + args, ev: dialogs.Event{Kind: dialogs.KindCommand, Command: name, Args: args}}
 }
+func photo(id string) turn {
+	return turn{say: "(photo " + id + ")", ev: dialogs.Event{Kind: dialogs.KindMedia, Media: &dialogs.Media{Type: "photo", FileID: id}}}
+}
+
 func press(data string) turn {
 	return turn{say: "(press " + data + ")", ev: dialogs.Event{Kind: dialogs.KindButton, Data: data, CallbackID: "cb", MessageID: 7}}
 }
@@ -143,6 +162,20 @@ func TestTranscripts(t *testing.T) {
 			{say: "(photo)", ev: dialogs.Event{Kind: dialogs.KindMedia, Media: &dialogs.Media{Type: "photo", FileID: "f1"}, Text: "mijn brief"}},
 		},
 		"language": {cmd("taal", ""), press("lang:en"), text("❓ Help"), cmd("taal", ""), press("lang:nl")},
+		"ask_coach": {
+			text("💬 Vraag aan mijn coach"), text("Mag ik volgende week een uur later komen?"),
+			text("💬 Vraag aan mijn coach"), press("cancel"),
+			text("💬 Vraag aan mijn coach"), {say: "(voice note)", ev: dialogs.Event{Kind: dialogs.KindMedia, Media: &dialogs.Media{Type: "voice", FileID: "v1"}}},
+		},
+		"letter": {
+			text("✉️ Hulp met een brief"), press("letter:done"), text("hier is hij"),
+			photo("p1"), photo("p2"), press("letter:done"), text("gemeente"), press("letter:from:gemeente"),
+			text("Moet ik dit betalen?"),
+			text("✉️ Hulp met een brief"), photo("p3"), press("letter:done"), press("letter:from:woning"), press("letter:noq"),
+		},
+		"coach_reply": {
+			{say: "(coach Piet posts text and a file)", ev: dialogs.Event{Kind: dialogs.KindCoachReply, Coach: &dialogs.CoachReply{PostID: "post1", Text: "Goed dat je het vraagt. Ja, dat mag.", Files: []dialogs.FileRef{{Source: "mm", ID: "f1", Name: "rooster.pdf", MIME: "application/pdf"}}}}},
+		},
 	}
 	for name, turns := range conversations {
 		t.Run(name, func(t *testing.T) {
@@ -198,9 +231,9 @@ func TestMenuButtonsAreRecognisedAsTyped(t *testing.T) {
 	tests := []struct{ typed, wantKey string }{
 		{"❓ Help", "help.text"},
 		{"HELP", "help.text"},
-		{"vraag aan mijn coach", "coming.ask_coach"},
+		{"vraag aan mijn coach", "ask.prompt"},
 		{"📅 mijn  dag!", "coming.my_day"},
-		{"Ask my coach", "coming.ask_coach"},
+		{"Ask my coach", "ask.prompt"},
 		{"het gaat niet goed", "not_ok.reply"},
 		{"helpen", "message.saved"},
 	}

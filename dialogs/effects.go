@@ -42,6 +42,15 @@ type Reply struct {
 	Key      string // locale key, for tests and the language lint
 	Text     string
 	Keyboard Keyboard
+	Report   string // coach post to report delivery on
+}
+
+// SendFile sends a file to the client.
+type SendFile struct {
+	Lane    Lane
+	File    FileRef
+	Caption string
+	Report  string // coach post to report delivery on
 }
 
 // AnswerButton stops the spinner on a pressed inline button.
@@ -58,10 +67,12 @@ type CoachKind string
 
 // Coach post kinds.
 const (
-	CoachMessage CoachKind = "message" // a free message
-	CoachMedia   CoachKind = "media"   // a photo, file or voice note
-	CoachSignal  CoachKind = "signal"  // the client says it is not going well
-	CoachInfo    CoachKind = "info"    // something the coach should know (linked, stopped)
+	CoachMessage  CoachKind = "message"  // a free message
+	CoachMedia    CoachKind = "media"    // a photo, file or voice note
+	CoachSignal   CoachKind = "signal"   // the client says it is not going well
+	CoachInfo     CoachKind = "info"     // something the coach should know (linked, stopped)
+	CoachQuestion CoachKind = "question" // asked with 💬 Vraag aan mijn coach
+	CoachLetter   CoachKind = "letter"   // pages of a letter, who it is from, the question
 )
 
 // ToCoach is a post for the client's coach.
@@ -71,6 +82,8 @@ type ToCoach struct {
 	Text     string // the client's own words, never changed
 	Info     string // a fixed marker for CoachInfo posts, e.g. "linked"
 	Media    *Media
+	Files    []Media // letter pages
+	About    string  // who a letter is from
 	Location *Location
 	Contact  *Contact
 }
@@ -91,9 +104,11 @@ const (
 	EventClientWrote  = "client_wrote"
 	EventClientSignal = "client_signal"
 	EventBlocked      = "client_blocked"
+	EventCoachAnswer  = "coach_answered"
 )
 
 func (Reply) effect()        {}
+func (SendFile) effect()     {}
 func (AnswerButton) effect() {}
 func (ClearButtons) effect() {}
 func (ToCoach) effect()      {}

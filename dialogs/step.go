@@ -57,10 +57,26 @@ var menuActions = []string{actionAskCoach, actionMyDay, actionLetter, actionNotO
 
 // Inline button data.
 const (
-	dataStopYes = "stop:yes"
-	dataStopNo  = "stop:no"
-	dataLangPfx = "lang:"
+	dataStopYes    = "stop:yes"
+	dataStopNo     = "stop:no"
+	dataLangPfx    = "lang:"
+	dataCancel     = "cancel"
+	dataLetterDone = "letter:done"
+	dataLetterFrom = "letter:from:"
+	dataNoQuestion = "letter:noq"
 )
+
+// letterSenders are who a letter can be from, in button order.
+var letterSenders = []string{"gemeente", "belasting", "zorg", "woning", "werk", "anders"}
+
+func validSender(s string) bool {
+	for _, v := range letterSenders {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
 
 // Step moves a linked client's dialog one event on.
 func Step(env Env, c Client, st State, ev Event) (State, []Effect) {
@@ -72,9 +88,14 @@ func Step(env Env, c Client, st State, ev Event) (State, []Effect) {
 		return s.command(st, ev)
 	case KindButton:
 		return s.button(st, ev)
+	case KindCoachReply:
+		return st, s.coachReply(ev)
 	case KindText:
 		if a := s.menuAction(ev.Text); a != "" {
 			return s.menu(a)
+		}
+		if next, eff, ok := s.inDialog(st, ev); ok {
+			return next, eff
 		}
 		key := "message.saved"
 		if utf8.RuneCountInString(ev.Text) > LongText {
@@ -86,6 +107,9 @@ func Step(env Env, c Client, st State, ev Event) (State, []Effect) {
 			s.reply(key, NoKeyboard),
 		}
 	case KindMedia, KindLocation, KindContact:
+		if next, eff, ok := s.inDialog(st, ev); ok {
+			return next, eff
+		}
 		return State{}, []Effect{
 			Record{Kind: EventClientWrote},
 			ToCoach{Kind: CoachMedia, Text: ev.Text, Media: ev.Media, Location: ev.Location, Contact: ev.Contact},
@@ -174,6 +198,23 @@ func (s stepper) button(st State, ev Event) (State, []Effect) {
 			s.reply("stop.done", RemoveKeyboard))
 	case ev.Data == dataStopNo && st.Step == StepConfirmStop:
 		return State{}, append(done, s.reply("stop.kept", MenuKeyboard))
+	case ev.Data == dataCancel && st.Step != StepIdle:
+		return State{}, append(done, s.reply("dialog.cancelled", MenuKeyboard))
+	case ev.Data == dataLetterDone && st.Step == StepLetterPages:
+		if len(st.Pages) == 0 {
+			return st, []Effect{AnswerButton{CallbackID: ev.CallbackID}, s.reply("letter.no_pages", NoKeyboard)}
+		}
+		st.Step = StepLetterFrom
+		return st, append(done, s.letterFromQuestion())
+	case strings.HasPrefix(ev.Data, dataLetterFrom) && st.Step == StepLetterFrom:
+		about := strings.TrimPrefix(ev.Data, dataLetterFrom)
+		if !validSender(about) {
+			break
+		}
+		st.Step, st.About = StepLetterAsk, about
+		return st, append(done, s.inline("letter.question", Button{Text: s.text("button.no_question"), Data: dataNoQuestion}))
+	case ev.Data == dataNoQuestion && st.Step == StepLetterAsk:
+		return State{}, append(done, s.sendLetter(st, "", nil)...)
 	case strings.HasPrefix(ev.Data, dataLangPfx) && st.Step == StepChooseLang:
 		lang := strings.TrimPrefix(ev.Data, dataLangPfx)
 		if s.env.Texts.Supported(lang) {
@@ -189,6 +230,14 @@ func (s stepper) menu(action string) (State, []Effect) {
 	switch action {
 	case actionHelp:
 		return State{}, []Effect{s.reply("help.text", NoKeyboard), s.reply("help.more", MenuKeyboard)}
+	case actionAskCoach:
+		return State{Step: StepAskCoach, Since: s.env.Now}, []Effect{
+			s.inline("ask.prompt", Button{Text: s.text("button.cancel"), Data: dataCancel}),
+		}
+	case actionLetter:
+		return State{Step: StepLetterPages, Since: s.env.Now}, []Effect{
+			s.inline("letter.prompt", Button{Text: s.text("button.done"), Data: dataLetterDone}, Button{Text: s.text("button.cancel"), Data: dataCancel}),
+		}
 	case actionNotOK:
 		// Before the safety issue lands this already gives the helplines and
 		// tells the coach with priority: a person who says it is not going
@@ -239,4 +288,86 @@ func fold(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// inDialog handles typed text and files while a dialog waits for them.
+func (s stepper) inDialog(st State, ev Event) (State, []Effect, bool) {
+	switch st.Step {
+	case StepAskCoach:
+		if ev.Kind != KindText && (ev.Media == nil || ev.Media.Type != "voice") {
+			return st, nil, false
+		}
+		return State{}, []Effect{
+			Record{Kind: EventClientWrote},
+			ToCoach{Kind: CoachQuestion, Text: ev.Text, Media: ev.Media},
+			s.reply("ask.sent", MenuKeyboard),
+		}, true
+	case StepLetterPages:
+		if ev.Media != nil && (ev.Media.Type == "photo" || ev.Media.Type == "document") {
+			if len(st.Pages) >= MaxLetterPages {
+				return st, []Effect{s.inline("letter.too_many", Button{Text: s.text("button.done"), Data: dataLetterDone})}, true
+			}
+			st.Pages = append(st.Pages, *ev.Media)
+			r := s.inline("letter.page", Button{Text: s.text("button.done"), Data: dataLetterDone})
+			r.Text = s.env.Texts.Text(s.c.Lang, "letter.page", map[string]any{"Count": len(st.Pages), "Coach": s.c.Coach})
+			return st, []Effect{r}, true
+		}
+		return st, []Effect{s.inline("letter.need_photo", Button{Text: s.text("button.done"), Data: dataLetterDone}, Button{Text: s.text("button.cancel"), Data: dataCancel})}, true
+	case StepLetterFrom:
+		// A client may type the answer instead of pressing the button.
+		n := fold(ev.Text)
+		for _, v := range letterSenders {
+			for _, lang := range []string{s.c.Lang, "nl", "en"} {
+				if n != "" && (n == v || n == fold(s.env.Texts.Text(lang, "button.from_"+v, nil))) {
+					st.Step, st.About = StepLetterAsk, v
+					return st, []Effect{s.inline("letter.question", Button{Text: s.text("button.no_question"), Data: dataNoQuestion})}, true
+				}
+			}
+		}
+		return st, []Effect{s.letterFromQuestion()}, true
+	case StepLetterAsk:
+		if ev.Kind == KindText || (ev.Media != nil && ev.Media.Type == "voice") {
+			return State{}, s.sendLetter(st, ev.Text, ev.Media), true
+		}
+	}
+	return st, nil, false
+}
+
+func (s stepper) letterFromQuestion() Reply {
+	var rows [][]Button
+	for i := 0; i < len(letterSenders); i += 2 {
+		rows = append(rows, []Button{
+			{Text: s.text("button.from_" + letterSenders[i]), Data: dataLetterFrom + letterSenders[i]},
+			{Text: s.text("button.from_" + letterSenders[i+1]), Data: dataLetterFrom + letterSenders[i+1]},
+		})
+	}
+	r := s.reply("letter.from", NoKeyboard)
+	r.Keyboard = Keyboard{Kind: InlineKeyboard, Rows: rows}
+	return r
+}
+
+func (s stepper) sendLetter(st State, question string, voice *Media) []Effect {
+	return []Effect{
+		Record{Kind: EventClientWrote},
+		ToCoach{Kind: CoachLetter, Files: st.Pages, About: st.About, Text: question, Media: voice},
+		s.reply("letter.sent", MenuKeyboard),
+	}
+}
+
+// coachReply passes the coach's own words and files to the client at once:
+// coach replies go on the urgent lane and are never held.
+func (s stepper) coachReply(ev Event) []Effect {
+	cr := ev.Coach
+	if cr == nil {
+		return nil
+	}
+	out := []Effect{Record{Kind: EventCoachAnswer}}
+	if strings.TrimSpace(cr.Text) != "" {
+		text := s.env.Texts.Text(s.c.Lang, "coach.says", map[string]any{"Coach": s.c.Coach}) + "\n" + cr.Text
+		out = append(out, Reply{Lane: Urgent, Key: "coach.says", Text: text, Report: cr.PostID})
+	}
+	for _, f := range cr.Files {
+		out = append(out, SendFile{Lane: Urgent, File: f, Report: cr.PostID})
+	}
+	return out
 }

@@ -17,6 +17,7 @@ const (
 	KindEdited                  // an edited earlier message
 	KindUnsupported             // polls, games and other things we do not read
 	KindBlocked                 // the client blocked or removed the bot
+	KindCoachReply              // the coach answered in Mattermost
 )
 
 // Event is one thing a client did, in our own terms.
@@ -35,23 +36,46 @@ type Event struct {
 	Location   *Location
 	Contact    *Contact
 	LangHint   string // the language the client's Telegram app uses
+	Coach      *CoachReply
+}
+
+// CoachReply is what a coach posted for the client.
+type CoachReply struct {
+	PostID string    `json:"post"`
+	Text   string    `json:"text,omitempty"`
+	Files  []FileRef `json:"files,omitempty"`
+}
+
+// FileRef points at a file kept elsewhere (Mattermost or Telegram).
+type FileRef struct {
+	Source string `json:"src"` // "mm" or "tg"
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	MIME   string `json:"mime,omitempty"`
+	Size   int64  `json:"size,omitempty"`
 }
 
 // Media is a file the client sent. Only the Telegram file id is kept; the
 // coach bridge downloads the file when it posts it.
 type Media struct {
-	Type     string // photo, document, voice, video, audio, video_note
-	FileID   string
-	FileName string
-	MIME     string
-	Size     int64
+	Type     string `json:"type"` // photo, document, voice, video, audio, video_note
+	FileID   string `json:"id"`
+	FileName string `json:"name,omitempty"`
+	MIME     string `json:"mime,omitempty"`
+	Size     int64  `json:"size,omitempty"`
 }
 
 // Location is a shared place.
-type Location struct{ Lat, Lon float64 }
+type Location struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
 
 // Contact is a shared contact card.
-type Contact struct{ Name, Phone string }
+type Contact struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
 
 // Client is what the dialogs know about a linked client.
 type Client struct {
@@ -69,6 +93,8 @@ type Client struct {
 type State struct {
 	Step  string    `json:"s,omitempty"`
 	Since time.Time `json:"t,omitempty"`
+	Pages []Media   `json:"p,omitempty"` // letter pages sent so far
+	About string    `json:"a,omitempty"` // who the letter is from
 }
 
 // Steps.
@@ -76,7 +102,14 @@ const (
 	StepIdle        = ""
 	StepConfirmStop = "confirm_stop"
 	StepChooseLang  = "choose_lang"
+	StepAskCoach    = "ask_coach"
+	StepLetterPages = "letter_pages"
+	StepLetterFrom  = "letter_from"
+	StepLetterAsk   = "letter_question"
 )
+
+// MaxLetterPages is how many pages one letter may have.
+const MaxLetterPages = 10
 
 // Texts renders client texts from the locale files.
 type Texts interface {

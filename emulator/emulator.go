@@ -33,6 +33,8 @@ type Message struct {
 	Inline         [][]Button // inline keyboard
 	RemoveKeyboard bool
 	CallbackID     string
+	FileName       string // for sendPhoto, sendDocument, sendVoice
+	FileData       []byte
 	At             time.Time
 }
 
@@ -64,8 +66,21 @@ type Server struct {
 	// Limit, when set, is asked before every call that sends to a chat; a
 	// positive answer makes the call fail with 429 and that retry_after,
 	// as Telegram does when a bot sends too fast.
-	Limit func(method string, chatID int64, now time.Time) (retryAfter int)
+	Limit   func(method string, chatID int64, now time.Time) (retryAfter int)
 	limited int
+	files   map[string]file
+}
+
+type file struct {
+	name string
+	data []byte
+}
+
+// AddFile makes a file available under fileID, as if a client had sent it.
+func (s *Server) AddFile(fileID, name string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[fileID] = file{name: name, data: data}
 }
 
 // Limited returns how many calls were answered with 429 by Limit.
@@ -84,7 +99,7 @@ type update struct {
 func New(token string) *Server {
 	return &Server{Token: token, Username: "WaakvlamDemoBot", nextUpdate: 100, nextMsg: 1,
 		commands: map[string][]string{}, failures: map[string]*Failure{}, notify: make(chan struct{}),
-		calls: map[string]int{}, langs: map[int64]string{}}
+		calls: map[string]int{}, langs: map[int64]string{}, files: map[string]file{}}
 }
 
 // OnSend registers a function called for every message the bot sends.
@@ -248,6 +263,10 @@ var sendsToChat = map[string]bool{"sendMessage": true, "sendPhoto": true, "sendD
 
 // ServeHTTP answers /bot<token>/<method>.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if path, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+s.Token+"/"); ok {
+		s.download(w, path)
+		return
+	}
 	method, ok := strings.CutPrefix(r.URL.Path, "/bot"+s.Token+"/")
 	if !ok {
 		s.fail(w, http.StatusUnauthorized, "Unauthorized", "request to %s without the bot token", r.URL.Path)
@@ -295,6 +314,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r.Context(), params)
 	case "sendMessage":
 		s.sendMessage(w, params)
+	case "sendPhoto", "sendDocument", "sendVoice":
+		s.sendFile(w, r, method, params)
+	case "getFile":
+		s.mu.Lock()
+		f, ok := s.files[params["file_id"]]
+		s.mu.Unlock()
+		if !ok {
+			s.fail(w, 400, "Bad Request: invalid file_id", "getFile for unknown file")
+			return
+		}
+		s.ok(w, map[string]any{"file_id": params["file_id"], "file_unique_id": "u" + params["file_id"], "file_size": len(f.data), "file_path": "files/" + params["file_id"]})
 	case "answerCallbackQuery":
 		if params["callback_query_id"] == "" {
 			s.fail(w, 400, "Bad Request: query id missing", "answerCallbackQuery without callback_query_id")
@@ -514,4 +544,45 @@ func readParams(r *http.Request) (map[string]string, error) {
 		return nil, fmt.Errorf("unsupported content type %q", ct)
 	}
 	return out, nil
+}
+
+func (s *Server) download(w http.ResponseWriter, path string) {
+	s.mu.Lock()
+	f, ok := s.files[strings.TrimPrefix(path, "files/")]
+	s.calls["download"]++
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, nil)
+		return
+	}
+	_, _ = w.Write(f.data)
+}
+
+var fileField = map[string]string{"sendPhoto": "photo", "sendDocument": "document", "sendVoice": "voice"}
+
+func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, method string, params map[string]string) {
+	chat, err := strconv.ParseInt(params["chat_id"], 10, 64)
+	if err != nil {
+		s.fail(w, 400, "Bad Request: chat_id needed", "%s without chat_id", method)
+		return
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File[fileField[method]]) == 0 {
+		s.fail(w, 400, "Bad Request: there is no "+fileField[method]+" in the request", "%s without an uploaded file", method)
+		return
+	}
+	fh := r.MultipartForm.File[fileField[method]][0]
+	fr, err := fh.Open()
+	if err != nil {
+		s.fail(w, 400, "Bad Request: file", "%s: %v", method, err)
+		return
+	}
+	data, _ := io.ReadAll(fr)
+	_ = fr.Close()
+	m := Message{Method: method, ChatID: chat, Text: params["caption"], FileName: fh.Filename, FileData: data}
+	s.mu.Lock()
+	s.nextMsg++
+	m.MessageID = s.nextMsg
+	s.mu.Unlock()
+	s.record(m)
+	s.ok(w, map[string]any{"message_id": m.MessageID, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}})
 }

@@ -25,6 +25,12 @@ type Telegram interface {
 	Send(ctx context.Context, o bot.Outgoing) error
 }
 
+// FileSource fetches the content of a file a coach sent, just before it is
+// sent on to the client, so file content never waits in Redis.
+type FileSource interface {
+	Fetch(ctx context.Context, ref dialogs.FileRef) ([]byte, error)
+}
+
 // Options tune a pipeline; zero values take defaults.
 type Options struct {
 	Replica  string        // unique name of this process
@@ -32,6 +38,7 @@ type Options struct {
 	Batch    int           // entries read per call
 	Block    time.Duration // how long a read waits for new work
 	Now      func() time.Time
+	Files    FileSource // where coach files come from; nil: none can be sent
 }
 
 // Pipeline moves work through Redis. Create it with New and run it with Run.
@@ -225,6 +232,8 @@ func (p *Pipeline) process(ctx context.Context, part store.Partition, e store.En
 	switch e.Type {
 	case store.EntryTelegram:
 		return p.processTelegram(ctx, part, e)
+	case store.EntryCoach:
+		return p.processCoach(ctx, part, e)
 	default:
 		p.log.Warn("unknown intake entry type, dropped", "partition", int(part), "entry", e.ID, "type", e.Type)
 		return p.st.AckIntake(ctx, part, e.ID)
@@ -331,10 +340,77 @@ type CoachPost struct {
 	Text     string            `json:"text,omitempty"`
 	Info     string            `json:"info,omitempty"`
 	Media    *dialogs.Media    `json:"media,omitempty"`
+	Files    []dialogs.Media   `json:"files,omitempty"`
+	About    string            `json:"about,omitempty"`
 	Location *dialogs.Location `json:"location,omitempty"`
 	Contact  *dialogs.Contact  `json:"contact,omitempty"`
 	Time     time.Time         `json:"time"`
 	UpdateID int64             `json:"update,omitempty"`
+	// Delivery reports (Kind KindDelivery): which coach post, and whether
+	// it reached the client.
+	Report string `json:"report,omitempty"`
+	OK     bool   `json:"ok,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// KindDelivery marks a report on a coach post's delivery to the client.
+const KindDelivery dialogs.CoachKind = "delivery"
+
+// Reasons a coach post did not reach the client.
+const (
+	ReasonNotLinked = "not_linked" // the client has no chat (stopped, never started)
+	ReasonBlocked   = "blocked"    // the client blocked the bot
+	ReasonTooLarge  = "too_large"  // the file is over Telegram's limit
+	ReasonRefused   = "refused"    // Telegram refused the message
+	ReasonNoFile    = "no_file"    // the file could not be fetched
+)
+
+// CoachInbound is a coach's post on its way to the client.
+type CoachInbound struct {
+	ClientID string             `json:"client"`
+	Reply    dialogs.CoachReply `json:"reply"`
+}
+
+// EnqueueCoachReply stores a coach's post for the client's worker. Every
+// replica's listener may see the same post: the post id dedupes it.
+func (p *Pipeline) EnqueueCoachReply(ctx context.Context, in CoachInbound) (bool, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return false, fmt.Errorf("encode coach reply: %w", err)
+	}
+	n, err := p.st.Intake(ctx, []store.Incoming{{Partition: store.PartitionOfClient(in.ClientID), Type: store.EntryCoach,
+		ClientID: in.ClientID, Body: body, DedupeID: "mm:" + in.Reply.PostID}})
+	return n == 1, err
+}
+
+func (p *Pipeline) processCoach(ctx context.Context, part store.Partition, e store.Entry) error {
+	var in CoachInbound
+	if err := json.Unmarshal(e.Body, &in); err != nil {
+		p.log.Warn("unreadable coach reply dropped", "entry", e.ID)
+		return p.st.AckIntake(ctx, part, e.ID)
+	}
+	c, found, err := p.st.LoadClient(ctx, in.ClientID)
+	if err != nil {
+		return err
+	}
+	cm := store.Commit{Partition: part, EntryID: e.ID, LeaseToken: p.opt.Replica, ClientID: in.ClientID}
+	if !found || c.ChatID == 0 {
+		b, _ := json.Marshal(CoachPost{ClientID: in.ClientID, Kind: KindDelivery, Report: in.Reply.PostID, Reason: ReasonNotLinked, Time: p.opt.Now()})
+		cm.Coach = append(cm.Coach, b)
+		_, err := p.st.Commit(ctx, cm, p.opt.Now())
+		return err
+	}
+	dc := dialogs.Client{ID: c.ID, FirstName: c.FirstName, Coach: c.Coach, Lang: c.Lang, ChatID: c.ChatID, LinkedUpdate: c.LinkedUpdate}
+	ev := dialogs.Event{Kind: dialogs.KindCoachReply, ChatID: c.ChatID, Coach: &in.Reply, Time: p.opt.Now()}
+	var st dialogs.State
+	_ = json.Unmarshal(c.State, &st)
+	_, effects := dialogs.Step(p.env(), dc, st, ev)
+	cm, err = p.commitFor(part, e, ev, c.ID, effects)
+	if err != nil {
+		return err
+	}
+	_, err = p.st.Commit(ctx, cm, p.opt.Now())
+	return err
 }
 
 func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Event, clientID string, effects []dialogs.Effect) (store.Commit, error) {
@@ -352,14 +428,17 @@ func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Eve
 		var err error
 		switch ef := ef.(type) {
 		case dialogs.Reply:
-			err = out(ef.Lane, bot.Outgoing{Op: bot.OpMessage, Text: ef.Text, Keyboard: ef.Keyboard, Key: ef.Key})
+			err = out(ef.Lane, bot.Outgoing{Op: bot.OpMessage, Text: ef.Text, Keyboard: ef.Keyboard, Key: ef.Key, Report: ef.Report})
+		case dialogs.SendFile:
+			f := ef.File
+			err = out(ef.Lane, bot.Outgoing{Op: bot.OpFile, File: &f, Text: ef.Caption, Report: ef.Report})
 		case dialogs.AnswerButton:
 			err = out(dialogs.Urgent, bot.Outgoing{Op: bot.OpAnswer, CallbackID: ef.CallbackID, Text: ef.Text})
 		case dialogs.ClearButtons:
 			err = out(dialogs.Normal, bot.Outgoing{Op: bot.OpClear, MessageID: ef.MessageID})
 		case dialogs.ToCoach:
 			b, merr := json.Marshal(CoachPost{ClientID: clientID, Kind: ef.Kind, Priority: ef.Priority, Text: ef.Text, Info: ef.Info,
-				Media: ef.Media, Location: ef.Location, Contact: ef.Contact, Time: p.opt.Now(), UpdateID: ev.UpdateID})
+				Media: ef.Media, Files: ef.Files, About: ef.About, Location: ef.Location, Contact: ef.Contact, Time: p.opt.Now(), UpdateID: ev.UpdateID})
 			if merr != nil {
 				return cm, fmt.Errorf("encode coach post: %w", merr)
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/waakvlam/waakvlam/bot"
@@ -47,8 +48,12 @@ func (p *Pipeline) deliver(ctx context.Context, part store.Partition, e store.Ou
 	}
 	backoff := 250 * time.Millisecond
 	for {
-		err := p.tg.Send(ctx, o)
+		err := p.fetch(ctx, &o)
 		if err == nil {
+			err = p.tg.Send(ctx, o)
+		}
+		if err == nil {
+			p.report(ctx, part, o, "")
 			return p.ack(ctx, part, e)
 		}
 		if ctx.Err() != nil {
@@ -60,6 +65,7 @@ func (p *Pipeline) deliver(ctx context.Context, part store.Partition, e store.Ou
 			// The client blocked the bot or the chat is gone: retrying will
 			// not help. Log ids only.
 			p.log.Warn("telegram refused message", "partition", int(part), "entry", e.ID, "op", o.Op, "err", err)
+			p.report(ctx, part, o, reason(err))
 			return p.ack(ctx, part, e)
 		case errors.As(err, &se) && se.RetryAfter > 0:
 			sleepCtx(ctx, se.RetryAfter)
@@ -104,4 +110,50 @@ func (p *Pipeline) Backlog(ctx context.Context) (int64, error) {
 		}
 	}
 	return total, nil
+}
+
+// fetch loads the content of a coach's file just before it is sent.
+func (p *Pipeline) fetch(ctx context.Context, o *bot.Outgoing) error {
+	if o.Op != bot.OpFile || o.File == nil || o.Data != nil {
+		return nil
+	}
+	if p.opt.Files == nil {
+		return &bot.SendError{Err: errNoFiles, Permanent: true}
+	}
+	data, err := p.opt.Files.Fetch(ctx, *o.File)
+	if err != nil {
+		var se *bot.SendError
+		if errors.As(err, &se) {
+			return err
+		}
+		return &bot.SendError{Err: err}
+	}
+	o.Data = data
+	return nil
+}
+
+var errNoFiles = errors.New("no file source configured")
+
+func reason(err error) string {
+	switch {
+	case errors.Is(err, bot.ErrTooLarge):
+		return ReasonTooLarge
+	case errors.Is(err, errNoFiles):
+		return ReasonNoFile
+	case strings.Contains(err.Error(), "forbidden"):
+		return ReasonBlocked
+	}
+	return ReasonRefused
+}
+
+// report tells the coach whether their post reached the client; the coach
+// bridge turns it into a ✅ or ⚠️ on the post.
+func (p *Pipeline) report(ctx context.Context, part store.Partition, o bot.Outgoing, why string) {
+	if o.Report == "" {
+		return
+	}
+	b, _ := json.Marshal(CoachPost{Kind: KindDelivery, Report: o.Report, OK: why == "", Reason: why, Time: p.opt.Now()})
+	if err := p.st.PushCoach(context.WithoutCancel(ctx), part, b); err != nil {
+		p.log.Warn("delivery report lost", "partition", int(part), "err", err)
+	}
 }

@@ -20,6 +20,10 @@ type Client struct {
 	LinkedUpdate int64
 	Created      time.Time
 	State        []byte // dialog state, JSON
+	CoachUser    string // the coach's Mattermost username
+	BackupUser   string // the backup coach's Mattermost username
+	Channel      string // the client's Mattermost channel id
+	Stopped      bool   // staff stopped the bot for this client
 }
 
 // CreateClient stores a new client and indexes it in its partition.
@@ -36,7 +40,7 @@ func (s *Store) CreateClient(ctx context.Context, c Client) error {
 	pipe := s.rdb.TxPipeline()
 	pipe.HSet(ctx, p.Client(c.ID), map[string]any{
 		"name": name, "coach": coach, "lang": c.Lang, "chat": 0, "lupd": 0,
-		"created": c.Created.Unix(),
+		"created": c.Created.Unix(), "coach_user": c.CoachUser, "backup_user": c.BackupUser,
 	})
 	pipe.SAdd(ctx, p.Clients(), c.ID)
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -70,6 +74,8 @@ func (s *Store) LoadClient(ctx context.Context, id string) (Client, bool, error)
 	created, _ := strconv.ParseInt(m["created"], 10, 64)
 	c.Created = time.Unix(created, 0)
 	c.State = []byte(m["state"])
+	c.CoachUser, c.BackupUser, c.Channel = m["coach_user"], m["backup_user"], m["mmch"]
+	c.Stopped = m["stopped"] == "1"
 	return c, true, nil
 }
 
@@ -217,4 +223,84 @@ func (s *Store) CountStranger(ctx context.Context, chatID int64) (int64, error) 
 		return 0, fmt.Errorf("count stranger: %w", err)
 	}
 	return n.Val(), nil
+}
+
+// SetCoach gives a client another coach (a transfer).
+func (s *Store) SetCoach(ctx context.Context, id, coachName, coachUser, backupUser string) error {
+	coach, err := s.seal([]byte(coachName))
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.HSet(ctx, PartitionOfClient(id).Client(id), "coach", coach, "coach_user", coachUser, "backup_user", backupUser).Err(); err != nil {
+		return fmt.Errorf("set coach of %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetChannel records the client's Mattermost channel, both ways.
+func (s *Store) SetChannel(ctx context.Context, id, channelID string) error {
+	if err := s.rdb.HSet(ctx, PartitionOfClient(id).Client(id), "mmch", channelID).Err(); err != nil {
+		return fmt.Errorf("set channel of %s: %w", id, err)
+	}
+	if err := s.rdb.Set(ctx, PartitionOfChannel(channelID).Channel(channelID), id, 0).Err(); err != nil {
+		return fmt.Errorf("map channel of %s: %w", id, err)
+	}
+	return nil
+}
+
+// ClientOfChannel returns the client of a Mattermost channel, "" for none.
+func (s *Store) ClientOfChannel(ctx context.Context, channelID string) (string, error) {
+	v, err := s.rdb.Get(ctx, PartitionOfChannel(channelID).Channel(channelID)).Result()
+	if err == redis.Nil {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up channel: %w", err)
+	}
+	return v, nil
+}
+
+// CoachCursor is the create time of the last coach post taken from the
+// client's channel, for catching up after a WebSocket drop or a restart.
+func (s *Store) CoachCursor(ctx context.Context, id string) (time.Time, error) {
+	v, err := s.rdb.HGet(ctx, PartitionOfClient(id).Client(id), "mmlast").Int64()
+	if err == redis.Nil {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read coach cursor of %s: %w", id, err)
+	}
+	return time.UnixMilli(v), nil
+}
+
+var cursorCmd = redis.NewScript(`
+local cur = tonumber(redis.call("HGET", KEYS[1], "mmlast") or "0")
+if tonumber(ARGV[1]) > cur then redis.call("HSET", KEYS[1], "mmlast", ARGV[1]) end
+return 1
+`)
+
+// AdvanceCoachCursor moves the cursor forward (never back).
+func (s *Store) AdvanceCoachCursor(ctx context.Context, id string, t time.Time) error {
+	if err := cursorCmd.Run(ctx, s.rdb, []string{PartitionOfClient(id).Client(id)}, t.UnixMilli()).Err(); err != nil {
+		return fmt.Errorf("advance coach cursor of %s: %w", id, err)
+	}
+	return nil
+}
+
+// StopClient unlinks the client's chat on staff request; the record stays
+// for the coach. It returns the chat that was linked (0 for none).
+func (s *Store) StopClient(ctx context.Context, id string) (int64, error) {
+	c, ok, err := s.LoadClient(ctx, id)
+	if err != nil || !ok {
+		return 0, err
+	}
+	if err := s.rdb.HSet(ctx, PartitionOfClient(id).Client(id), "chat", 0, "state", "", "stopped", "1").Err(); err != nil {
+		return 0, fmt.Errorf("stop client %s: %w", id, err)
+	}
+	if c.ChatID != 0 {
+		if err := s.DropLink(ctx, c.ChatID, id); err != nil {
+			return 0, err
+		}
+	}
+	return c.ChatID, nil
 }

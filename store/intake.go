@@ -34,7 +34,8 @@ type Incoming struct {
 	ChatID    int64
 	ClientID  string
 	Body      []byte
-	Forwarded bool // moved here from another partition: dedupe apart
+	Forwarded bool   // moved here from another partition: dedupe apart
+	DedupeID  string // dedupe on this id instead of the update id (e.g. a Mattermost post id)
 }
 
 // Entry is one unit of work read from an intake stream.
@@ -50,23 +51,21 @@ type Entry struct {
 // seenTTL outlives Telegram's own 24 hour redelivery window.
 const seenTTL = 48 * time.Hour
 
-// intakeCmd appends entries whose update was not seen before.
-// KEYS[1] intake stream, KEYS[2..] one seen key per entry ("" placeholder
-// keys are never passed: entries without update id use their own stream key
-// as a no-op marker and skip the check).
-// ARGV[1] seen ttl ms; then 5 values per entry: type, update, chat, client, body.
+// intakeCmd appends entries whose dedupe key was not set before.
+// KEYS[1] intake stream, KEYS[1+i] the dedupe key of entry i.
+// ARGV[1] dedupe ttl ms; then 6 values per entry: check ("1" to dedupe),
+// type, update, chat, client, body.
 var intakeCmd = redis.NewScript(`
 local added = 0
 local n = #KEYS - 1
 for i = 1, n do
-  local b = 1 + (i - 1) * 5
-  local upd = ARGV[b + 2]
+  local b = 1 + (i - 1) * 6
   local fresh = true
-  if upd ~= "0" then
+  if ARGV[b + 1] == "1" then
     fresh = redis.call("SET", KEYS[i + 1], "1", "NX", "PX", ARGV[1])
   end
   if fresh then
-    redis.call("XADD", KEYS[1], "*", "t", ARGV[b + 1], "u", upd, "c", ARGV[b + 3], "k", ARGV[b + 4], "b", ARGV[b + 5])
+    redis.call("XADD", KEYS[1], "*", "t", ARGV[b + 2], "u", ARGV[b + 3], "c", ARGV[b + 4], "k", ARGV[b + 5], "b", ARGV[b + 6])
     added = added + 1
   end
 end
@@ -90,16 +89,23 @@ func (s *Store) Intake(ctx context.Context, items []Incoming) (int, error) {
 		keys := []string{p.Intake()}
 		args := []any{seenTTL.Milliseconds()}
 		for _, it := range byPart[p] {
-			if it.Forwarded {
+			check := "1"
+			switch {
+			case it.Forwarded:
 				keys = append(keys, p.Forwarded(it.UpdateID))
-			} else {
+			case it.DedupeID != "":
+				keys = append(keys, p.SeenID(it.DedupeID))
+			case it.UpdateID != 0:
 				keys = append(keys, p.Seen(it.UpdateID))
+			default:
+				keys = append(keys, p.Intake()) // not checked
+				check = "0"
 			}
 			body, err := s.seal(it.Body)
 			if err != nil {
 				return 0, err
 			}
-			args = append(args, it.Type, strconv.FormatInt(it.UpdateID, 10), strconv.FormatInt(it.ChatID, 10), it.ClientID, body)
+			args = append(args, check, it.Type, strconv.FormatInt(it.UpdateID, 10), strconv.FormatInt(it.ChatID, 10), it.ClientID, body)
 		}
 		calls = append(calls, scriptCall{intakeCmd, keys, args})
 	}

@@ -19,6 +19,7 @@ const Partitions = 16
 //
 //	wv:{pNN}:in                  stream   intake: Telegram updates, due schedule items, coach replies
 //	wv:{pNN}:seen:<update>       string   update dedupe, TTL 48 h
+//	wv:{pNN}:seen:<hash(id)>     string   dedupe of other work (coach posts), TTL 48 h
 //	wv:{pNN}:fwd:<update>        string   dedupe of updates forwarded between partitions, TTL 48 h
 //	wv:{pNN}:lease               string   which replica works this partition
 //	wv:{pNN}:out:<lane>          stream   outbox per lane (u urgent, n normal, b bulk)
@@ -32,6 +33,7 @@ const Partitions = 16
 //	wv:{pNN}:due                 zset     schedule occurrences by due time (scheduler)
 //	wv:{pNN}:sched:<id>          hash     one schedule (scheduler)
 //	wv:{pNN}:scl:<client>        set      schedule ids of one client (scheduler)
+//	wv:{pNN}:mmch:<channel>      string   Mattermost channel -> client, in the channel's partition
 //	wv:{poll}:lease              string   the one getUpdates poller per bot token
 //	wv:{sys}:replicas            zset     live replicas by heartbeat time
 //
@@ -53,6 +55,10 @@ func (p Partition) Intake() string { return p.key("in") }
 func (p Partition) Seen(updateID int64) string {
 	return p.key("seen:" + strconv.FormatInt(updateID, 10))
 }
+
+// SeenID is the dedupe key of work that is not a Telegram update, such as
+// a coach's Mattermost post.
+func (p Partition) SeenID(id string) string { return p.key("seen:" + hashed(id)) }
 
 // Forwarded is the dedupe key of an update forwarded from another
 // partition. It differs from Seen because the source may be this very
@@ -101,6 +107,12 @@ func (p Partition) Schedule(id string) string { return p.key("sched:" + id) }
 
 // ClientSchedules is the set of schedule ids of one client.
 func (p Partition) ClientSchedules(clientID string) string { return p.key("scl:" + clientID) }
+
+// Channel maps a Mattermost channel to its client.
+func (p Partition) Channel(channelID string) string { return p.key("mmch:" + channelID) }
+
+// PartitionOfChannel returns the partition of a Mattermost channel id.
+func PartitionOfChannel(channelID string) Partition { return partitionOf("m:" + channelID) }
 
 // PollLease is the global key of the one getUpdates poller.
 const PollLease = "wv:{poll}:lease"

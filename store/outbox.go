@@ -188,3 +188,29 @@ func indexDash(id string) int {
 	}
 	return len(id)
 }
+
+// PushCoach puts a post in the coach queue outside a commit (delivery
+// reports from the sender, staff notices).
+func (s *Store) PushCoach(ctx context.Context, p Partition, payload []byte) error {
+	m, err := s.seal(payload)
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: p.CoachQueue(), Values: []any{"m", m}}).Err(); err != nil {
+		return fmt.Errorf("push coach post %s: %w", p.Tag(), err)
+	}
+	return nil
+}
+
+// PushOutgoing puts a message in an outbox lane outside a commit (staff
+// notices to a client).
+func (s *Store) PushOutgoing(ctx context.Context, p Partition, o Outgoing) error {
+	m, err := s.seal(o.Payload)
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: p.Outbox(o.Lane), Values: []any{"c", o.ChatID, "m", m}}).Err(); err != nil {
+		return fmt.Errorf("push outgoing %s: %w", p.Tag(), err)
+	}
+	return nil
+}
