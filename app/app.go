@@ -19,9 +19,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/waakvlam/waakvlam/bot"
+	"github.com/waakvlam/waakvlam/coach"
 	"github.com/waakvlam/waakvlam/config"
 	"github.com/waakvlam/waakvlam/locales"
+	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/staff"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -34,6 +37,7 @@ type App struct {
 	Texts    *locales.Texts
 	Telegram *bot.Telegram
 	Pipeline *pipeline.Pipeline
+	Bridge   *coach.Bridge // nil without Mattermost
 	replica  string
 	// PollTimeout is the getUpdates long-poll timeout.
 	PollTimeout time.Duration
@@ -54,8 +58,25 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		opt.Replica = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
 	}
 	st := store.New(rdb, nil)
-	return &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg,
-		Pipeline: pipeline.New(st, texts, tg, log, opt), replica: opt.Replica, PollTimeout: 10 * time.Second}, nil
+	a := &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg, replica: opt.Replica, PollTimeout: 10 * time.Second}
+	if cfg.MattermostURL != "" {
+		dir, err := staff.Load(cfg.StaffFile)
+		if err != nil {
+			return nil, &config.Error{Var: "WAAKVLAM_STAFF_FILE", Problem: err.Error()}
+		}
+		mm := mattermost.New(cfg.MattermostURL, cfg.MattermostToken)
+		mm.Logger = log
+		a.Bridge = coach.New(mm, st, tg, dir, coach.Config{Team: cfg.MattermostTeam, BotUsername: cfg.BotUsername,
+			InviteTTL: cfg.InviteTTL, Location: cfg.TimeZone, CommandURL: cfg.CommandURL}, log)
+		a.Bridge.Texts = texts
+		opt.Files = a.Bridge
+		opt.PartitionWorkers = append(opt.PartitionWorkers, a.Bridge.Loop)
+	}
+	a.Pipeline = pipeline.New(st, texts, tg, log, opt)
+	if a.Bridge != nil {
+		a.Bridge.Replies = a.Pipeline
+	}
+	return a, nil
 }
 
 // Handler serves /healthz, /readyz and, in webhook mode, the webhook path.
@@ -73,6 +94,9 @@ func (a *App) Handler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	if a.Bridge != nil {
+		mux.Handle("POST /mattermost/command", a.Bridge.CommandHandler())
+	}
 	if a.cfg.Mode == "webhook" {
 		mux.Handle("/"+webhookPath(a.cfg.WebhookURL), bot.Webhook(a.cfg.WebhookSecret, a.Pipeline, a.log))
 	}
@@ -97,6 +121,15 @@ func (a *App) Run(ctx context.Context) error {
 
 	wg.Add(1)
 	go func() { defer wg.Done(); a.setupTelegram(intakeCtx) }()
+	if a.Bridge != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.Bridge.Start(intakeCtx); err != nil {
+				a.log.Error("coach bridge stopped", "err", err)
+			}
+		}()
+	}
 
 	var srv *http.Server
 	if a.cfg.HTTPAddr != "" {

@@ -27,6 +27,7 @@ type Outgoing struct {
 	Key        string           `json:"key,omitempty"` // locale key, for tests and figures
 	File       *dialogs.FileRef `json:"file,omitempty"`
 	Report     string           `json:"report,omitempty"` // coach post to report delivery on
+	Client     string           `json:"client,omitempty"` // whose message this is, for the report
 	// Data is the file's content, fetched just before sending; never stored.
 	Data []byte `json:"-"`
 }

@@ -17,17 +17,22 @@ import (
 
 // Config is the checked configuration.
 type Config struct {
-	TelegramToken  string
-	TelegramAPIURL string
-	Mode           string // polling or webhook
-	WebhookURL     string
-	WebhookSecret  string
-	RedisURL       string
-	HTTPAddr       string
-	TimeZone       *time.Location
-	InviteTTL      time.Duration
-	BotUsername    string
-	LogLevel       string
+	TelegramToken   string
+	TelegramAPIURL  string
+	Mode            string // polling or webhook
+	WebhookURL      string
+	WebhookSecret   string
+	RedisURL        string
+	HTTPAddr        string
+	TimeZone        *time.Location
+	InviteTTL       time.Duration
+	BotUsername     string
+	LogLevel        string
+	MattermostURL   string
+	MattermostToken string
+	MattermostTeam  string
+	StaffFile       string
+	CommandURL      string
 }
 
 // Error names the variable that is missing or wrong.
@@ -49,7 +54,10 @@ type setting struct {
 // Load reads the environment (getenv) and then the flags in args, which
 // override it. The returned FlagSet holds the remaining arguments.
 func Load(name string, getenv func(string) string, args []string, need Need) (Config, *flag.FlagSet, error) {
-	var raw struct{ token, api, mode, hook, secret, redisURL, addr, tz, ttl, user, level string }
+	var raw struct {
+		token, api, mode, hook, secret, redisURL, addr, tz, ttl, user, level string
+		mmURL, mmToken, mmTeam, staffFile, cmdURL                            string
+	}
 	settings := []setting{
 		{"WAAKVLAM_TELEGRAM_TOKEN", "telegram-token", "", "Telegram bot token", &raw.token},
 		{"WAAKVLAM_TELEGRAM_API_URL", "telegram-api-url", "https://api.telegram.org", "Bot API server", &raw.api},
@@ -62,6 +70,11 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		{"WAAKVLAM_INVITE_TTL", "invite-ttl", "336h", "how long an invite code works", &raw.ttl},
 		{"WAAKVLAM_BOT_USERNAME", "bot-username", "", "bot username for invite links (asked from Telegram when empty)", &raw.user},
 		{"WAAKVLAM_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &raw.level},
+		{"WAAKVLAM_MATTERMOST_URL", "mattermost-url", "", "Mattermost server of the coaches (empty: no coach bridge)", &raw.mmURL},
+		{"WAAKVLAM_MATTERMOST_TOKEN", "mattermost-token", "", "access token of the Mattermost bot account", &raw.mmToken},
+		{"WAAKVLAM_MATTERMOST_TEAM", "mattermost-team", "", "Mattermost team (name) of the client channels", &raw.mmTeam},
+		{"WAAKVLAM_STAFF_FILE", "staff-file", "", "YAML file with coaches, project leaders and the on-call contact", &raw.staffFile},
+		{"WAAKVLAM_MATTERMOST_COMMAND_URL", "mattermost-command-url", "", "public URL of /mattermost/command for the /waakvlam slash command (empty: direct messages only)", &raw.cmdURL},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	byFlag := map[string]string{}
@@ -78,7 +91,9 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 	}
 	c := Config{TelegramToken: strings.TrimSpace(raw.token), TelegramAPIURL: strings.TrimRight(raw.api, "/"), Mode: raw.mode,
 		WebhookURL: raw.hook, WebhookSecret: raw.secret, RedisURL: raw.redisURL, HTTPAddr: raw.addr,
-		BotUsername: strings.TrimPrefix(raw.user, "@"), LogLevel: raw.level}
+		BotUsername: strings.TrimPrefix(raw.user, "@"), LogLevel: raw.level,
+		MattermostURL: strings.TrimRight(raw.mmURL, "/"), MattermostToken: raw.mmToken, MattermostTeam: raw.mmTeam,
+		StaffFile: raw.staffFile, CommandURL: raw.cmdURL}
 	var err error
 	if c.TimeZone, err = time.LoadLocation(raw.tz); err != nil || raw.tz == "" {
 		return c, fs, &Error{"WAAKVLAM_TIMEZONE", fmt.Sprintf("unknown time zone %q, for example Europe/Amsterdam", raw.tz)}
@@ -114,6 +129,20 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		}
 		if _, err := RedisOptions(c.RedisURL); err != nil {
 			return c, fs, &Error{"WAAKVLAM_REDIS_URL", err.Error()}
+		}
+	}
+	if c.MattermostURL != "" {
+		if u, err := url.Parse(c.MattermostURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fs, &Error{"WAAKVLAM_MATTERMOST_URL", "must be an http(s) URL"}
+		}
+		if c.MattermostToken == "" {
+			return c, fs, &Error{"WAAKVLAM_MATTERMOST_TOKEN", "missing: the access token of the bot account"}
+		}
+		if c.MattermostTeam == "" {
+			return c, fs, &Error{"WAAKVLAM_MATTERMOST_TEAM", "missing: the team name of the client channels"}
+		}
+		if c.StaffFile == "" {
+			return c, fs, &Error{"WAAKVLAM_STAFF_FILE", "missing: the coach bridge needs the list of coaches"}
 		}
 	}
 	switch c.LogLevel {

@@ -71,6 +71,8 @@ type Invitation struct {
 type Request struct {
 	FirstName   string
 	Coach       string
+	CoachUser   string // Mattermost username of the coach
+	BackupUser  string // Mattermost username of the backup coach
 	Lang        string
 	BotUsername string
 	TTL         time.Duration
@@ -101,7 +103,7 @@ func Create(ctx context.Context, st *store.Store, r Request) (Invitation, error)
 			return Invitation{}, err
 		}
 	}
-	if err := st.CreateClient(ctx, store.Client{ID: id, FirstName: name, Coach: coach, Lang: r.Lang, Created: r.Now}); err != nil {
+	if err := st.CreateClient(ctx, store.Client{ID: id, FirstName: name, Coach: coach, Lang: r.Lang, Created: r.Now, CoachUser: r.CoachUser, BackupUser: r.BackupUser}); err != nil {
 		return Invitation{}, err
 	}
 	if err := st.CreateInvite(ctx, code, id, r.TTL); err != nil {

@@ -28,7 +28,7 @@ type Telegram interface {
 // FileSource fetches the content of a file a coach sent, just before it is
 // sent on to the client, so file content never waits in Redis.
 type FileSource interface {
-	Fetch(ctx context.Context, ref dialogs.FileRef) ([]byte, error)
+	Fetch(ctx context.Context, ref dialogs.FileRef) (data []byte, name, mime string, err error)
 }
 
 // Options tune a pipeline; zero values take defaults.
@@ -39,6 +39,9 @@ type Options struct {
 	Block    time.Duration // how long a read waits for new work
 	Now      func() time.Time
 	Files    FileSource // where coach files come from; nil: none can be sent
+	// PartitionWorkers run for each partition this replica holds, next to
+	// its worker and sender (the coach bridge's queue loop).
+	PartitionWorkers []func(ctx context.Context, part store.Partition)
 }
 
 // Pipeline moves work through Redis. Create it with New and run it with Run.
@@ -190,9 +193,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // work runs the worker and the sender of one partition.
 func (p *Pipeline) work(ctx context.Context, part store.Partition) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(2 + len(p.opt.PartitionWorkers))
 	go func() { defer wg.Done(); p.processLoop(ctx, part) }()
 	go func() { defer wg.Done(); p.sendLoop(ctx, part) }()
+	for _, w := range p.opt.PartitionWorkers {
+		go func() { defer wg.Done(); w(ctx, part) }()
+	}
 	wg.Wait()
 }
 
@@ -417,6 +423,9 @@ func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Eve
 	cm := store.Commit{Partition: part, EntryID: e.ID, LeaseToken: p.opt.Replica, ClientID: clientID}
 	out := func(lane dialogs.Lane, o bot.Outgoing) error {
 		o.ChatID = ev.ChatID
+		if o.Report != "" {
+			o.Client = clientID
+		}
 		b, err := json.Marshal(o)
 		if err != nil {
 			return fmt.Errorf("encode outgoing: %w", err)

@@ -120,7 +120,7 @@ func (p *Pipeline) fetch(ctx context.Context, o *bot.Outgoing) error {
 	if p.opt.Files == nil {
 		return &bot.SendError{Err: errNoFiles, Permanent: true}
 	}
-	data, err := p.opt.Files.Fetch(ctx, *o.File)
+	data, name, mime, err := p.opt.Files.Fetch(ctx, *o.File)
 	if err != nil {
 		var se *bot.SendError
 		if errors.As(err, &se) {
@@ -129,6 +129,12 @@ func (p *Pipeline) fetch(ctx context.Context, o *bot.Outgoing) error {
 		return &bot.SendError{Err: err}
 	}
 	o.Data = data
+	if o.File.Name == "" {
+		o.File.Name = name
+	}
+	if o.File.MIME == "" {
+		o.File.MIME = mime
+	}
 	return nil
 }
 
@@ -152,7 +158,7 @@ func (p *Pipeline) report(ctx context.Context, part store.Partition, o bot.Outgo
 	if o.Report == "" {
 		return
 	}
-	b, _ := json.Marshal(CoachPost{Kind: KindDelivery, Report: o.Report, OK: why == "", Reason: why, Time: p.opt.Now()})
+	b, _ := json.Marshal(CoachPost{ClientID: o.Client, Kind: KindDelivery, Report: o.Report, OK: why == "", Reason: why, Time: p.opt.Now()})
 	if err := p.st.PushCoach(context.WithoutCancel(ctx), part, b); err != nil {
 		p.log.Warn("delivery report lost", "partition", int(part), "err", err)
 	}

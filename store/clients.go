@@ -149,7 +149,7 @@ var linkCmd = redis.NewScript(`
 if redis.call("EXISTS", KEYS[1]) == 0 then return -1 end
 local prev = redis.call("HGET", KEYS[1], "chat")
 if prev ~= ARGV[1] then
-  redis.call("HSET", KEYS[1], "chat", ARGV[1], "lupd", ARGV[2], "state", "")
+  redis.call("HSET", KEYS[1], "chat", ARGV[1], "lupd", ARGV[2], "state", "", "stopped", "0")
 end
 return tonumber(prev) or 0
 `)

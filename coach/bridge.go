@@ -1,0 +1,329 @@
+// Package coach owns the bridge between clients and their coaches in
+// Mattermost: each client has a private channel where everything the
+// client sends arrives as a post, and where a coach's post goes back to the
+// client on Telegram. It also answers the staff commands (/waakvlam or a
+// direct message to the bot). Posts for coaches wait in Redis while
+// Mattermost is away and go out in order when it returns.
+package coach
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/waakvlam/waakvlam/bot"
+	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/mattermost"
+	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/staff"
+	"github.com/waakvlam/waakvlam/store"
+)
+
+// NotePrefix starts a coach's internal note: it stays in Mattermost.
+const NotePrefix = "//"
+
+// Telegram fetches files clients sent.
+type Telegram interface {
+	Download(ctx context.Context, fileID string) ([]byte, error)
+}
+
+// Replies takes coach posts on to the client's worker.
+type Replies interface {
+	EnqueueCoachReply(ctx context.Context, in pipeline.CoachInbound) (bool, error)
+}
+
+// Config is what the bridge needs to know.
+type Config struct {
+	Team        string
+	BotUsername string // the Telegram bot, for invite links
+	InviteTTL   time.Duration
+	Location    *time.Location
+	CommandURL  string // where Mattermost posts slash commands; "" for none
+}
+
+// Bridge connects Waakvlam with Mattermost.
+type Bridge struct {
+	mm      *mattermost.Client
+	st      *store.Store
+	tg      Telegram
+	staff   *staff.Directory
+	cfg     Config
+	log     *slog.Logger
+	Replies Replies
+	Texts   dialogs.Texts // client texts, for notices to clients
+	Now     func() time.Time
+
+	mu        sync.Mutex
+	ready     bool
+	teamID    string
+	botID     string
+	cmdToken  string
+	users     map[string]string // user id -> staff username
+	userIDs   map[string]string // staff username -> user id
+	dmChannel map[string]string // channel id -> staff username (direct messages with the bot)
+}
+
+// New returns a bridge; Start connects it.
+func New(mm *mattermost.Client, st *store.Store, tg Telegram, dir *staff.Directory, cfg Config, log *slog.Logger) *Bridge {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	return &Bridge{mm: mm, st: st, tg: tg, staff: dir, cfg: cfg, log: log, Now: time.Now,
+		users: map[string]string{}, userIDs: map[string]string{}, dmChannel: map[string]string{}}
+}
+
+// Start resolves the team, the bot user and the staff, retrying while
+// Mattermost is away, then listens for coach posts until ctx ends.
+func (b *Bridge) Start(ctx context.Context) error {
+	delay := time.Second
+	for {
+		err := b.connect(ctx)
+		if err == nil {
+			break
+		}
+		if !mattermost.IsUnavailable(err) {
+			return fmt.Errorf("mattermost setup: %w", err)
+		}
+		b.log.Warn("mattermost away, will retry", "err", err)
+		if !sleep(ctx, delay) {
+			return nil
+		}
+		delay = min(delay*2, time.Minute)
+	}
+	err := b.mm.Listen(ctx, func(p mattermost.Post) { b.onPost(ctx, p) }, func() { b.catchUp(ctx) })
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("mattermost listen: %w", err)
+	}
+	return nil
+}
+
+func (b *Bridge) connect(ctx context.Context) error {
+	botID, _, err := b.mm.Me(ctx)
+	if err != nil {
+		return err
+	}
+	teamID, err := b.mm.TeamID(ctx, b.cfg.Team)
+	if err != nil {
+		return err
+	}
+	users, ids := map[string]string{}, map[string]string{}
+	for _, u := range b.staff.Usernames() {
+		id, err := b.mm.UserID(ctx, u)
+		if err != nil {
+			if mattermost.IsUnavailable(err) {
+				return err
+			}
+			b.log.Warn("staff user not in mattermost", "err", err)
+			continue
+		}
+		users[id], ids[u] = u, id
+	}
+	var token string
+	if b.cfg.CommandURL != "" {
+		if err := b.mm.RegisterSlashCommand(ctx, teamID, "waakvlam", b.cfg.CommandURL, "client nieuw|lijst|code|overdragen|stop", "Waakvlam: cliënten beheren"); err != nil {
+			return err
+		}
+		if token, err = b.mm.SlashCommandToken(ctx, teamID, "waakvlam"); err != nil {
+			return err
+		}
+	}
+	b.mu.Lock()
+	b.ready, b.botID, b.teamID, b.users, b.userIDs, b.cmdToken = true, botID, teamID, users, ids, token
+	b.mu.Unlock()
+	return nil
+}
+
+// Ready reports whether the bridge is connected to Mattermost.
+func (b *Bridge) Ready() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ready
+}
+
+func (b *Bridge) ids() (botID, teamID string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.botID, b.teamID
+}
+
+// onPost handles a post the bot can see: a coach's answer in a client's
+// channel, or a staff command in a direct message.
+func (b *Bridge) onPost(ctx context.Context, p mattermost.Post) {
+	botID, _ := b.ids()
+	if p.UserID == botID || p.Type != "" {
+		return
+	}
+	clientID, err := b.st.ClientOfChannel(ctx, p.ChannelID)
+	if err != nil {
+		b.log.Warn("look up channel", "post", p.ID, "err", err)
+		return
+	}
+	if clientID == "" {
+		b.maybeCommand(ctx, p)
+		return
+	}
+	if err := b.takeCoachPost(ctx, clientID, p); err != nil {
+		b.log.Warn("coach post not taken, catch-up will retry", "post", p.ID, "err", err)
+	}
+}
+
+func (b *Bridge) takeCoachPost(ctx context.Context, clientID string, p mattermost.Post) error {
+	if !strings.HasPrefix(strings.TrimSpace(p.Message), NotePrefix) && (strings.TrimSpace(p.Message) != "" || len(p.FileIDs) > 0) {
+		reply := dialogs.CoachReply{PostID: p.ID, Text: p.Message}
+		for _, id := range p.FileIDs {
+			reply.Files = append(reply.Files, dialogs.FileRef{Source: "mm", ID: id})
+		}
+		if _, err := b.Replies.EnqueueCoachReply(ctx, pipeline.CoachInbound{ClientID: clientID, Reply: reply}); err != nil {
+			return err
+		}
+	}
+	return b.st.AdvanceCoachCursor(ctx, clientID, p.CreateAt)
+}
+
+// catchUp takes the coach posts written while no socket was open, per
+// client channel since the last one taken. Posts seen twice are dropped by
+// the intake dedupe on the post id.
+func (b *Bridge) catchUp(ctx context.Context) {
+	ids, err := b.st.ClientIDs(ctx)
+	if err != nil {
+		b.log.Warn("catch up: list clients", "err", err)
+		return
+	}
+	botID, _ := b.ids()
+	n := 0
+	for _, id := range ids {
+		c, ok, err := b.st.LoadClient(ctx, id)
+		if err != nil || !ok || c.Channel == "" {
+			continue
+		}
+		since, err := b.st.CoachCursor(ctx, id)
+		if err != nil {
+			continue
+		}
+		if since.IsZero() {
+			since = c.Created
+		}
+		posts, err := b.mm.PostsAfter(ctx, c.Channel, since)
+		if err != nil {
+			b.log.Warn("catch up channel", "client", id, "err", err)
+			continue
+		}
+		for _, p := range posts {
+			if p.UserID == botID || p.Type != "" {
+				continue
+			}
+			if err := b.takeCoachPost(ctx, id, p); err != nil {
+				b.log.Warn("catch up post", "post", p.ID, "err", err)
+				break
+			}
+			n++
+		}
+	}
+	if n > 0 {
+		b.log.Info("caught up on coach posts", "posts", n)
+	}
+}
+
+// Fetch gives the pipeline a coach's file just before it goes to the client.
+func (b *Bridge) Fetch(ctx context.Context, ref dialogs.FileRef) ([]byte, string, string, error) {
+	if ref.Source != "mm" {
+		return nil, "", "", &bot.SendError{Err: fmt.Errorf("unknown file source %q", ref.Source), Permanent: true}
+	}
+	f, err := b.mm.GetFile(ctx, ref.ID)
+	if err != nil {
+		if mattermost.IsUnavailable(err) {
+			return nil, "", "", err
+		}
+		return nil, "", "", &bot.SendError{Err: err, Permanent: true}
+	}
+	if len(f.Data) > bot.MaxUpload {
+		return nil, "", "", &bot.SendError{Err: bot.ErrTooLarge, Permanent: true}
+	}
+	return f.Data, f.Name, f.MIME, nil
+}
+
+// Loop delivers the coach queue of one partition to Mattermost, in order.
+// The pipeline runs it for each partition this replica holds.
+func (b *Bridge) Loop(ctx context.Context, part store.Partition) {
+	pending := true
+	for ctx.Err() == nil {
+		if !b.Ready() {
+			sleep(ctx, time.Second)
+			continue
+		}
+		posts, err := b.st.ReadCoach(ctx, part, 20, time.Second, pending)
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.Warn("read coach queue", "partition", int(part), "err", err)
+				sleep(ctx, time.Second)
+			}
+			continue
+		}
+		if pending && len(posts) == 0 {
+			pending = false
+			continue
+		}
+		for _, qp := range posts {
+			if !b.deliver(ctx, part, qp) {
+				return
+			}
+		}
+	}
+}
+
+// deliver posts one queued item, retrying while Mattermost is away; it
+// returns false when ctx ended first (the item stays pending).
+func (b *Bridge) deliver(ctx context.Context, part store.Partition, qp store.CoachPost) bool {
+	var cp pipeline.CoachPost
+	if err := json.Unmarshal(qp.Payload, &cp); err != nil {
+		b.log.Warn("unreadable coach post dropped", "entry", qp.ID)
+		return b.ack(ctx, part, qp.ID)
+	}
+	backoff := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := b.post(ctx, cp)
+		if err == nil {
+			return b.ack(ctx, part, qp.ID)
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if !mattermost.IsUnavailable(err) && attempt >= 5 {
+			// Mattermost keeps refusing this one: keep the queue moving and
+			// leave the id in the log so an operator can look.
+			b.log.Error("coach post given up", "entry", qp.ID, "client", cp.ClientID, "err", err)
+			return b.ack(ctx, part, qp.ID)
+		}
+		b.log.Warn("coach post waits for mattermost", "entry", qp.ID, "attempt", attempt, "err", err)
+		if !sleep(ctx, backoff/2+rand.N(backoff/2+1)) {
+			return false
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+func (b *Bridge) ack(ctx context.Context, part store.Partition, id string) bool {
+	if err := b.st.AckCoach(context.WithoutCancel(ctx), part, id); err != nil {
+		b.log.Warn("ack coach post", "entry", id, "err", err)
+	}
+	return true
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+var errNoChannel = errors.New("client has no channel")

@@ -1,0 +1,284 @@
+package coach
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/waakvlam/waakvlam/bot"
+	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/mattermost"
+	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/store"
+)
+
+// post carries one queued item to Mattermost.
+func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost) error {
+	if cp.Kind == pipeline.KindDelivery {
+		return b.reportDelivery(ctx, cp)
+	}
+	c, ok, err := b.st.LoadClient(ctx, cp.ClientID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("client %s: %w", cp.ClientID, errNoChannel)
+	}
+	ch, err := b.ensureChannel(ctx, c)
+	if err != nil {
+		return err
+	}
+	var files []mattermost.File
+	var missing []string
+	for _, m := range attachments(cp) {
+		data, err := b.tg.Download(ctx, m.FileID)
+		switch {
+		case errors.Is(err, bot.ErrTooLarge):
+			missing = append(missing, "te groot voor Telegram")
+			b.tellClient(ctx, c, "file.too_large")
+			continue
+		case err != nil:
+			return fmt.Errorf("download client file: %w", err)
+		}
+		files = append(files, mattermost.File{Name: fileName(m), MIME: m.MIME, Data: data})
+	}
+	text := b.format(cp, c, missing)
+	_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: ch, Message: text}, files)
+	if errors.Is(err, mattermost.ErrFileTooLarge) {
+		b.tellClient(ctx, c, "file.too_large")
+		_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: ch, Message: text + "\n_(bestand te groot voor Mattermost)_"}, nil)
+	}
+	return err
+}
+
+func attachments(cp pipeline.CoachPost) []dialogs.Media {
+	out := append([]dialogs.Media(nil), cp.Files...)
+	if cp.Media != nil {
+		out = append(out, *cp.Media)
+	}
+	return out
+}
+
+func fileName(m dialogs.Media) string {
+	if m.FileName != "" {
+		return m.FileName
+	}
+	switch m.Type {
+	case "photo":
+		return "foto.jpg"
+	case "voice":
+		return "spraakbericht.ogg"
+	case "video", "video_note":
+		return "video.mp4"
+	case "audio":
+		return "geluid.mp3"
+	}
+	return "bestand"
+}
+
+// ensureChannel makes the client's private channel with the coach, the
+// backup coach and the bot.
+func (b *Bridge) ensureChannel(ctx context.Context, c store.Client) (string, error) {
+	if c.Channel != "" {
+		return c.Channel, nil
+	}
+	botID, teamID := b.ids()
+	members := []string{botID}
+	for _, u := range []string{c.CoachUser, c.BackupUser} {
+		if u == "" {
+			continue
+		}
+		id, err := b.userID(ctx, u)
+		if err != nil {
+			return "", err
+		}
+		members = append(members, id)
+	}
+	ch, err := b.mm.EnsurePrivateChannel(ctx, teamID, "wv-"+c.ID, c.FirstName+" · "+c.ID, members)
+	if err != nil {
+		return "", err
+	}
+	if err := b.st.SetChannel(ctx, c.ID, ch); err != nil {
+		return "", err
+	}
+	return ch, nil
+}
+
+func (b *Bridge) userID(ctx context.Context, username string) (string, error) {
+	b.mu.Lock()
+	id, ok := b.userIDs[username]
+	b.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	id, err := b.mm.UserID(ctx, username)
+	if err != nil {
+		return "", err
+	}
+	b.mu.Lock()
+	b.userIDs[username], b.users[id] = id, username
+	b.mu.Unlock()
+	return id, nil
+}
+
+var aboutNames = map[string]string{
+	"gemeente": "Gemeente", "belasting": "Belastingdienst", "zorg": "Zorgverzekering",
+	"woning": "Woning", "werk": "Werk of uitkering", "anders": "Anders",
+}
+
+// format writes the post the coach reads: what it is, when, and the
+// client's own words unchanged.
+func (b *Bridge) format(cp pipeline.CoachPost, c store.Client, missing []string) string {
+	when := b.when(cp.Time)
+	var head string
+	switch cp.Kind {
+	case dialogs.CoachQuestion:
+		head = "💬 **Vraag**"
+	case dialogs.CoachLetter:
+		head = "✉️ **Brief**"
+		if a := aboutNames[cp.About]; a != "" {
+			head += " van " + a
+		}
+		if n := len(cp.Files); n > 0 {
+			head += fmt.Sprintf(" (%d %s)", n, plural(n, "bladzijde", "bladzijden"))
+		}
+	case dialogs.CoachSignal:
+		head = "😟 **Zorgsignaal**"
+	case dialogs.CoachMedia:
+		head = "📎 **" + mediaName(cp) + "**"
+	case dialogs.CoachInfo:
+		switch cp.Info {
+		case dialogs.EventLinked:
+			return fmt.Sprintf("🔗 %s is gestart met de bot · %s", c.FirstName, when)
+		case dialogs.EventUnlinked:
+			return fmt.Sprintf("⏹️ %s is gestopt met de bot · %s. De gegevens blijven bewaard.", c.FirstName, when)
+		}
+		head = "ℹ️ **" + cp.Info + "**"
+	default:
+		head = "💬 **Bericht**"
+	}
+	var sb strings.Builder
+	sb.WriteString(head + " · " + when)
+	if cp.Priority {
+		for _, u := range []string{c.CoachUser, c.BackupUser} {
+			if u != "" {
+				sb.WriteString(" @" + u)
+			}
+		}
+	}
+	if cp.Kind == dialogs.CoachSignal && cp.Info == "not_ok" {
+		sb.WriteString("\n" + c.FirstName + " drukte op 😟 Het gaat niet goed. De bot gaf de nummers 112 en 113.")
+	}
+	if cp.Text != "" {
+		sb.WriteString("\n" + quote(cp.Text))
+	}
+	if cp.Location != nil {
+		fmt.Fprintf(&sb, "\n📍 Locatie: https://www.openstreetmap.org/?mlat=%.5f&mlon=%.5f#map=17/%.5f/%.5f", cp.Location.Lat, cp.Location.Lon, cp.Location.Lat, cp.Location.Lon)
+	}
+	if cp.Contact != nil {
+		fmt.Fprintf(&sb, "\n👤 Contact: %s, %s", cp.Contact.Name, cp.Contact.Phone)
+	}
+	for _, m := range missing {
+		sb.WriteString("\n_(bestand " + m + ")_")
+	}
+	return sb.String()
+}
+
+func mediaName(cp pipeline.CoachPost) string {
+	if cp.Media == nil {
+		if cp.Location != nil {
+			return "Locatie"
+		}
+		return "Contact"
+	}
+	switch cp.Media.Type {
+	case "photo":
+		return "Foto"
+	case "voice":
+		return "Spraakbericht"
+	case "video", "video_note":
+		return "Video"
+	case "audio":
+		return "Geluid"
+	}
+	return "Bestand"
+}
+
+func quote(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = "> " + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func (b *Bridge) when(t time.Time) string {
+	if t.IsZero() {
+		t = b.Now()
+	}
+	lt := t.In(b.cfg.Location)
+	now := b.Now().In(b.cfg.Location)
+	if lt.Year() == now.Year() && lt.YearDay() == now.YearDay() {
+		return lt.Format("15:04")
+	}
+	return lt.Format("02-01 15:04")
+}
+
+var reasons = map[string]string{
+	pipeline.ReasonNotLinked: "de cliënt is niet (meer) gekoppeld aan de bot",
+	pipeline.ReasonBlocked:   "de cliënt heeft de bot geblokkeerd",
+	pipeline.ReasonTooLarge:  "het bestand is te groot voor Telegram (max 50 MB)",
+	pipeline.ReasonRefused:   "Telegram weigerde het bericht",
+	pipeline.ReasonNoFile:    "het bestand kon niet worden opgehaald",
+}
+
+// reportDelivery marks the coach's post: ✅ delivered, ⚠️ with a short
+// reply saying why not.
+func (b *Bridge) reportDelivery(ctx context.Context, cp pipeline.CoachPost) error {
+	if cp.OK {
+		return b.mm.AddReaction(ctx, cp.Report, "white_check_mark")
+	}
+	if err := b.mm.AddReaction(ctx, cp.Report, "warning"); err != nil {
+		return err
+	}
+	why := reasons[cp.Reason]
+	if why == "" {
+		why = "onbekende fout"
+	}
+	ch, err := b.channelOfPost(ctx, cp)
+	if err != nil || ch == "" {
+		return err
+	}
+	_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: ch, RootID: cp.Report, Message: "⚠️ Niet afgeleverd: " + why + "."}, nil)
+	return err
+}
+
+func (b *Bridge) channelOfPost(ctx context.Context, cp pipeline.CoachPost) (string, error) {
+	c, ok, err := b.st.LoadClient(ctx, cp.ClientID)
+	if err != nil || !ok {
+		return "", err
+	}
+	return c.Channel, nil
+}
+
+// tellClient sends a client a short notice outside a dialog step.
+func (b *Bridge) tellClient(ctx context.Context, c store.Client, key string) {
+	if c.ChatID == 0 || b.Texts == nil {
+		return
+	}
+	text := b.Texts.Text(c.Lang, key, map[string]any{"Name": c.FirstName, "Coach": c.Coach})
+	payload, _ := json.Marshal(bot.Outgoing{Op: bot.OpMessage, ChatID: c.ChatID, Text: text, Key: key})
+	if err := b.st.PushOutgoing(ctx, store.PartitionOfClient(c.ID), store.Outgoing{Lane: store.LaneNormal, ChatID: c.ChatID, Payload: payload}); err != nil {
+		b.log.Warn("notice to client lost", "client", c.ID, "err", err)
+	}
+}

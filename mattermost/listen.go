@@ -1,0 +1,165 @@
+package mattermost
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/mattermost/mattermost-server/v6/model"
+)
+
+// Listen streams "posted" events: new posts in every channel the bot is a
+// member of, direct messages to the bot and the bot's own posts included
+// (compare Post.UserID with Me to skip those). onPost is called for each, in
+// order, from Listen's goroutine; onConnect (may be nil) after every
+// (re)connect, once the server has accepted the socket, so that the caller
+// can catch up with PostsAfter on what was posted while no socket was open.
+// Delivery is at least once: a post can come both from the stream and from
+// a catch-up, so callers dedupe on Post.ID. Keep onPost and onConnect short
+// or hand work to another goroutine: while they run, events wait.
+//
+// When the socket drops or cannot be opened, Listen reconnects with
+// exponential backoff and jitter (0.5 s doubling to 30 s, back to 0.5 s after
+// a successful connect). It returns ctx.Err() when ctx ends, or an error at
+// once when the server refuses the token (see IsUnavailable).
+func (c *Client) Listen(ctx context.Context, onPost func(Post), onConnect func()) error {
+	minB, maxB := c.backoffMin, c.backoffMax
+	if minB <= 0 {
+		minB = 500 * time.Millisecond
+	}
+	if maxB <= 0 {
+		maxB = 30 * time.Second
+	}
+	backoff := minB
+	for {
+		connected, err := c.listenOnce(ctx, onPost, onConnect)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && !IsUnavailable(err) {
+			c.log().Error("mattermost: websocket refused; not reconnecting", "err", err)
+			return err
+		}
+		if connected {
+			backoff = minB
+		}
+		wait := jitter(backoff)
+		c.log().Warn("mattermost: websocket down; reconnecting", "err", err, "in", wait.Round(time.Millisecond))
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(backoff*2, maxB)
+	}
+}
+
+// listenOnce runs one WebSocket connection until it fails or ctx ends.
+// connected tells whether the server said hello on it.
+func (c *Client) listenOnce(ctx context.Context, onPost func(Post), onConnect func()) (connected bool, err error) {
+	// A REST call first: it tells a refused token (stop) from an unreachable
+	// server (retry), which the WebSocket handshake cannot.
+	meID, _, err := c.Me(ctx)
+	if err != nil {
+		return false, err
+	}
+	dialer := &websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: 15 * time.Second,
+		NetDialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	ws, err := model.NewWebSocketClient4WithDialer(dialer, wsURL(c.baseURL), c.token)
+	if err != nil {
+		return false, &Error{Op: "open websocket", Err: err}
+	}
+	ws.Listen()
+	events, responses := ws.EventChannel, ws.ResponseChannel
+	defer func() {
+		ws.Close()
+		// The reader goroutine closes both channels when it ends; drain them
+		// so that it never blocks on a full channel.
+		go func() {
+			for range events {
+			}
+		}()
+		go func() {
+			for range responses {
+			}
+		}()
+	}()
+
+	helloTimeout := c.helloTimeout
+	if helloTimeout <= 0 {
+		helloTimeout = 15 * time.Second
+	}
+	hello := time.NewTimer(helloTimeout)
+	defer hello.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return connected, ctx.Err()
+		case <-hello.C:
+			return false, &Error{Op: "websocket hello", Err: errors.New("no hello from server in time")}
+		case <-ws.PingTimeoutChannel:
+			return connected, &Error{Op: "websocket", Err: errors.New("no ping from server in time")}
+		case r, ok := <-responses:
+			if !ok {
+				responses = nil
+				continue
+			}
+			if r.Status != model.StatusOk && r.Error != nil {
+				c.log().Warn("mattermost: websocket request failed", "seq", r.SeqReply, "error_id", r.Error.Id)
+			}
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				var cause error = errors.New("socket closed")
+				if ws.ListenError != nil {
+					cause = ws.ListenError
+				}
+				return connected, &Error{Op: "read websocket", Err: cause}
+			}
+			switch ev.EventType() {
+			case model.WebsocketEventHello:
+				if connected {
+					continue
+				}
+				connected = true
+				hello.Stop()
+				c.log().Info("mattermost: websocket connected", "user_id", meID)
+				if onConnect != nil {
+					onConnect()
+				}
+			case model.WebsocketEventPosted:
+				p, err := decodePostedEvent(ev.GetData())
+				if err != nil {
+					c.log().Warn("mattermost: bad posted event", "err", err)
+					continue
+				}
+				if onPost != nil {
+					onPost(p)
+				}
+			}
+		}
+	}
+}
+
+// wsURL turns http(s)://host/path into ws(s)://host/path.
+func wsURL(base string) string {
+	switch {
+	case strings.HasPrefix(base, "https://"):
+		return "wss://" + strings.TrimPrefix(base, "https://")
+	case strings.HasPrefix(base, "http://"):
+		return "ws://" + strings.TrimPrefix(base, "http://")
+	}
+	return base
+}

@@ -1,0 +1,98 @@
+package staff
+
+import "testing"
+
+const file = `
+coaches:
+  - username: "@Coach-Piet"
+    name: Piet
+    backup: coach-sanne
+  - username: coach-sanne
+    name: Sanne
+project_leaders: [pl-anna]
+on_call: pl-anna
+`
+
+func TestRolesAndRights(t *testing.T) {
+	d, err := ParseDirectory([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		user          string
+		role          Role
+		manageOfPiet  bool
+		manageOfOther bool
+	}{
+		{"coach-piet", CoachRole, true, false},
+		{"coach-sanne", CoachRole, true, false}, // backup of Piet's clients
+		{"pl-anna", ProjectLeader, true, true},
+		{"stranger", NoRole, false, false},
+	}
+	for _, tt := range tests {
+		if got := d.RoleOf(tt.user); got != tt.role {
+			t.Errorf("%s role %v", tt.user, got)
+		}
+		if got := d.CanManage(tt.user, "coach-piet", "coach-sanne"); got != tt.manageOfPiet {
+			t.Errorf("%s manages Piet's client: %v", tt.user, got)
+		}
+		if got := d.CanManage(tt.user, "coach-x", ""); got != tt.manageOfOther {
+			t.Errorf("%s manages another's client: %v", tt.user, got)
+		}
+	}
+	if c, ok := d.Coach("piet"); !ok || c.Username != "coach-piet" {
+		t.Errorf("coach by first name: %+v %v", c, ok)
+	}
+}
+
+func TestBadStaffFiles(t *testing.T) {
+	for _, bad := range []string{
+		"coaches:\n  - username: a\n",
+		"coaches:\n  - {username: a, name: A}\n  - {username: a, name: B}\n",
+		"coaches:\n  - {username: a, name: A, backup: b}\n",
+		"coachez: []\n",
+	} {
+		if _, err := ParseDirectory([]byte(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+func TestParseCommands(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Command
+		bad  bool
+	}{
+		{"/waakvlam client nieuw Sanne", Command{Verb: VerbNew, Name: "Sanne"}, false},
+		{"client nieuw Sanne coach-piet en", Command{Verb: VerbNew, Name: "Sanne", Coach: "coach-piet", Lang: "en"}, false},
+		{"Client Lijst", Command{Verb: VerbList}, false},
+		{"client overdragen k3m9qa coach-sanne", Command{Verb: VerbTransfer, Client: "k3m9qa", Coach: "coach-sanne"}, false},
+		{"client stop Sanne", Command{Verb: VerbStop, Client: "Sanne"}, false},
+		{"client code Sanne", Command{Verb: VerbCode, Client: "Sanne"}, false},
+		{"", Command{Verb: VerbHelp}, false},
+		{"/waakvlam help", Command{Verb: VerbHelp}, false},
+		{"client nieuw", Command{}, true},
+		{"client nieuw Sanne123", Command{}, true},
+		{"client weg Sanne", Command{}, true},
+		{"hallo", Command{}, true},
+		{"client stop", Command{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseCommand(tt.in)
+		if (err != nil) != tt.bad || (!tt.bad && got != tt.want) {
+			t.Errorf("Parse(%q) = %+v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("client nieuw \"Anna Maria\" coach-piet")
+	f.Add("/waakvlam client overdragen x y")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCommand(s)
+		if err == nil && c.Verb == VerbNew && !validName(c.Name) {
+			t.Fatalf("invalid name accepted: %q", c.Name)
+		}
+	})
+}
