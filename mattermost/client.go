@@ -368,6 +368,23 @@ func (c *Client) AddReaction(ctx context.Context, postID, emojiName string) erro
 	return wrap("add reaction", resp, err)
 }
 
+// ReactionCount counts the reactions with one emoji on a post.
+func (c *Client) ReactionCount(ctx context.Context, postID, emojiName string) (int, error) {
+	api, cancel := c.api(ctx)
+	defer cancel()
+	rs, resp, err := api.GetReactions(postID)
+	if err != nil {
+		return 0, wrap("get reactions", resp, err)
+	}
+	n := 0
+	for _, r := range rs {
+		if r.EmojiName == strings.Trim(emojiName, ":") {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // GetFile downloads a file with its name and media type.
 func (c *Client) GetFile(ctx context.Context, fileID string) (File, error) {
 	api, cancel := c.api(ctx)

@@ -129,6 +129,7 @@ func (p *Pipeline) fetch(ctx context.Context, o *bot.Outgoing) error {
 		return &bot.SendError{Err: err}
 	}
 	o.Data = data
+	p.log.Debug("fetched coach file", "bytes", len(data), "mime", mime)
 	if o.File.Name == "" {
 		o.File.Name = name
 	}

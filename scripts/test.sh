@@ -47,7 +47,7 @@ if [ "${WAAKVLAM_SKIP_MATTERMOST:-0}" != 1 ] && [ -x deploy/mattermost-dev.sh ];
 	deploy/mattermost-dev.sh start
 	# shellcheck disable=SC1091
 	. "$WAAKVLAM_MM_RUN/env"
-	go test -count=1 -timeout 10m -run 'Integration' -v ./mattermost/...
+	go test -count=1 -timeout 10m -run 'Integration' -v ./mattermost/... ./coach/...
 fi
 
 say "all tests passed"

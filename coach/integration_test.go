@@ -1,0 +1,294 @@
+package coach_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/waakvlam/waakvlam/app"
+	"github.com/waakvlam/waakvlam/config"
+	"github.com/waakvlam/waakvlam/emulator"
+	"github.com/waakvlam/waakvlam/internal/redistest"
+	"github.com/waakvlam/waakvlam/mattermost"
+	"github.com/waakvlam/waakvlam/pipeline"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+const token = "123456:TESTTOKENTESTTOKENTESTTOKEN"
+
+// TestIntegrationBridge runs the whole coach flow against a real
+// Mattermost server (deploy/mattermost-dev.sh start; then source its env
+// file): a coach invites a client by direct message, the client starts,
+// writes and sends a photo, the coach answers with text and an image, and
+// an internal note stays in Mattermost.
+func TestIntegrationBridge(t *testing.T) {
+	url, botToken, team := os.Getenv("WAAKVLAM_MATTERMOST_URL"), os.Getenv("WAAKVLAM_MATTERMOST_TOKEN"), os.Getenv("WAAKVLAM_MATTERMOST_TEAM")
+	coachToken, coachUser := os.Getenv("WAAKVLAM_MM_COACH1_TOKEN"), os.Getenv("WAAKVLAM_MM_COACH1_USERNAME")
+	if url == "" || botToken == "" || coachToken == "" {
+		t.Skip("no real Mattermost: run deploy/mattermost-dev.sh start and source its env file (scripts/test.sh does)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	emu := emulator.New(token)
+	tgsrv := httptest.NewServer(emu)
+	defer tgsrv.Close()
+	staffFile := filepath.Join(t.TempDir(), "staff.yaml")
+	if err := os.WriteFile(staffFile, []byte("coaches:\n  - {username: "+coachUser+", name: Piet}\nproject_leaders: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := config.Load("test", func(string) string { return "" }, []string{
+		"-telegram-token", token, "-telegram-api-url", tgsrv.URL, "-http-addr", "", "-bot-username", "WaakTestBot",
+		"-mattermost-url", url, "-mattermost-token", botToken, "-mattermost-team", team, "-staff-file", staffFile,
+	}, config.Need{Telegram: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.HTTPAddr = ""
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	a, err := app.New(cfg, redistest.Client(t), log, pipeline.Options{Replica: "it", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PollTimeout = time.Second
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(runCtx) }()
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+			<-done
+		}
+	}()
+
+	coach := mattermost.New(url, coachToken)
+	botID, _, err := mattermost.New(url, botToken).Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm, err := coach.DirectChannel(ctx, botID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+
+	// 1. The coach invites a client in a direct message to the bot.
+	waitBridge(t, a)
+	if _, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: dm, Message: "client nieuw Sanne"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	answer := waitPost(t, coach, dm, start, func(p mattermost.Post) bool { return p.UserID == botID && strings.Contains(p.Message, "Code:") })
+	if len(answer.FileIDs) != 1 {
+		t.Errorf("invite answer has %d files, want the QR code", len(answer.FileIDs))
+	}
+	code := regexp.MustCompile("Code: `([A-Z0-9]+)`").FindStringSubmatch(answer.Message)
+	if code == nil {
+		t.Fatalf("no code in %q", answer.Message)
+	}
+	channel := waitClientChannel(t, a, ctx)
+
+	// 2. The client starts and writes; the coach sees it in the channel.
+	const chat = 8080
+	emu.UserSays(chat, "/start "+code[1])
+	waitSent(t, emu, chat, 3)
+	waitPost(t, coach, channel, start, func(p mattermost.Post) bool { return strings.Contains(p.Message, "gestart met de bot") })
+	emu.UserSays(chat, "Hoi Piet, kan ik morgen bellen?")
+	waitPost(t, coach, channel, start, func(p mattermost.Post) bool { return strings.Contains(p.Message, "> Hoi Piet, kan ik morgen bellen?") })
+	emu.AddFile("photo-1", "brief.jpg", []byte("\xff\xd8\xff fake jpeg"))
+	emu.UserSends(chat, map[string]any{"caption": "de brief", "photo": []map[string]any{{"file_id": "photo-1", "file_unique_id": "p1", "width": 10, "height": 10}}})
+	photoPost := waitPost(t, coach, channel, start, func(p mattermost.Post) bool { return strings.Contains(p.Message, "Foto") })
+	if len(photoPost.FileIDs) != 1 {
+		t.Fatalf("photo post carries %d files", len(photoPost.FileIDs))
+	}
+
+	// 3. The coach answers; the client gets it; the post gets a ✅.
+	reply, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "Ja hoor, bel me om 10 uur."}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := waitSent(t, emu, chat, 6)
+	if last := got[len(got)-1]; !strings.Contains(last.Text, "Ja hoor, bel me om 10 uur.") || !strings.Contains(last.Text, "Piet") {
+		t.Fatalf("client got %q", last.Text)
+	}
+	waitReaction(t, a, ctx, coach, channel, reply.ID)
+
+	// 4. An internal note stays; an image goes as a photo.
+	if _, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "// notitie: belt vaak op maandag"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: ""}, []mattermost.File{{Name: "plan.png", MIME: "image/png", Data: pngBytes()}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && emu.Calls("sendPhoto") == 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if emu.Calls("sendPhoto") != 1 {
+		dumpCalls(t, emu)
+		t.Fatalf("image not sent as photo")
+	}
+	for _, m := range emu.Sent() {
+		if strings.Contains(m.Text, "notitie") {
+			t.Fatal("internal note reached the client")
+		}
+	}
+	// 5. The bot restarts; a coach reply written while it was down is
+	// caught up once.
+	stop()
+	<-done
+	stopped = true
+	if _, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "Ben je er nog? Groet, Piet"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	a2, err := app.New(cfg, a.Store.Redis().(*redis.Client), log, pipeline.Options{Replica: "it2", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2.PollTimeout = time.Second
+	runCtx2, stop2 := context.WithCancel(ctx)
+	done2 := make(chan struct{})
+	go func() { defer close(done2); _ = a2.Run(runCtx2) }()
+	defer func() { stop2(); <-done2 }()
+	got = waitSent(t, emu, chat, 7)
+	time.Sleep(2 * time.Second)
+	n := 0
+	for _, m := range emu.Sent() {
+		if strings.Contains(m.Text, "Ben je er nog?") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("reply written during the restart arrived %d times", n)
+	}
+
+	// 6. Someone who is not staff gets a polite no.
+	if otherToken := os.Getenv("WAAKVLAM_MM_COACH2_TOKEN"); otherToken != "" {
+		other := mattermost.New(url, otherToken)
+		odm, err := other.DirectChannel(ctx, botID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.CreatePost(ctx, mattermost.Post{ChannelID: odm, Message: "client lijst"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitPost(t, other, odm, start, func(p mattermost.Post) bool {
+			return p.UserID == botID && strings.Contains(p.Message, "alleen coaches")
+		})
+	}
+	if errs := emu.Errors(); len(errs) > 0 {
+		t.Fatalf("telegram protocol errors: %v", errs)
+	}
+}
+
+func waitBridge(t *testing.T, a *app.App) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !a.Bridge.Ready() {
+		if time.Now().After(deadline) {
+			t.Fatal("bridge did not connect")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // the WebSocket says hello after Ready
+}
+
+func waitPost(t *testing.T, c *mattermost.Client, channel string, since time.Time, ok func(mattermost.Post) bool) mattermost.Post {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		posts, err := c.PostsAfter(context.Background(), channel, since.Add(-time.Second))
+		if err == nil {
+			for _, p := range posts {
+				if ok(p) {
+					return p
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("expected post did not appear in channel %s", channel)
+	return mattermost.Post{}
+}
+
+func waitClientChannel(t *testing.T, a *app.App, ctx context.Context) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ids, _ := a.Store.ClientIDs(ctx)
+		for _, id := range ids {
+			if c, ok, _ := a.Store.LoadClient(ctx, id); ok && c.Channel != "" {
+				return c.Channel
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no client channel made")
+	return ""
+}
+
+func waitSent(t *testing.T, emu *emulator.Server, chat int64, n int) []emulator.Message {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got []emulator.Message
+		for _, m := range emu.Sent() {
+			if m.ChatID == chat && m.Method == "sendMessage" {
+				got = append(got, m)
+			}
+		}
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("client got %d messages, want %d", len(got), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func waitReaction(t *testing.T, a *app.App, ctx context.Context, c *mattermost.Client, channel, postID string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if n, err := c.ReactionCount(ctx, postID, "white_check_mark"); err == nil && n > 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("no ✅ on the delivered coach post")
+}
+
+// pngBytes is a small real PNG.
+func pngBytes() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = 200
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return b.Bytes()
+}
+
+func dumpCalls(t *testing.T, emu *emulator.Server) {
+	for _, m := range []string{"sendMessage", "sendPhoto", "sendDocument", "sendVoice"} {
+		t.Logf("%s: %d", m, emu.Calls(m))
+	}
+	t.Logf("errors: %v", emu.Errors())
+}
