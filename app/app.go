@@ -198,6 +198,13 @@ func (a *App) setupTelegram(ctx context.Context) {
 }
 
 func (a *App) setup(ctx context.Context) error {
+	if a.Bridge != nil && a.cfg.BotUsername == "" {
+		u, err := a.Telegram.Username(ctx)
+		if err != nil {
+			return err
+		}
+		a.Bridge.SetBotUsername(u)
+	}
 	for _, lang := range append([]string{""}, a.Texts.Languages()...) {
 		l := lang
 		if l == "" {

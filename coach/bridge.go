@@ -139,6 +139,20 @@ func (b *Bridge) connect(ctx context.Context) error {
 	return nil
 }
 
+// SetBotUsername sets the Telegram bot's username for invite links, once
+// Telegram told it.
+func (b *Bridge) SetBotUsername(u string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cfg.BotUsername = u
+}
+
+func (b *Bridge) botUsername() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cfg.BotUsername
+}
+
 // Ready reports whether the bridge is connected to Mattermost.
 func (b *Bridge) Ready() bool {
 	b.mu.Lock()

@@ -103,7 +103,7 @@ func (b *Bridge) cmdNew(ctx context.Context, username string, role staff.Role, c
 		lang = "nl"
 	}
 	inv, err := invite.Create(ctx, b.st, invite.Request{FirstName: cmd.Name, Coach: co.Name, CoachUser: co.Username, BackupUser: co.Backup,
-		Lang: lang, BotUsername: b.cfg.BotUsername, TTL: b.cfg.InviteTTL, Now: b.Now()})
+		Lang: lang, BotUsername: b.botUsername(), TTL: b.cfg.InviteTTL, Now: b.Now()})
 	if err != nil {
 		b.log.Warn("staff: new client", "err", err)
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
@@ -205,7 +205,7 @@ func (b *Bridge) cmdCode(ctx context.Context, c store.Client) (string, []matterm
 	if err != nil {
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
 	}
-	link := invite.Link(b.cfg.BotUsername, code)
+	link := invite.Link(b.botUsername(), code)
 	png, err := invite.QR(link)
 	if err != nil {
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil

@@ -3,15 +3,20 @@ package coach_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,8 +26,10 @@ import (
 	"github.com/waakvlam/waakvlam/config"
 	"github.com/waakvlam/waakvlam/emulator"
 	"github.com/waakvlam/waakvlam/internal/redistest"
+	"github.com/waakvlam/waakvlam/invite"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/store"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
@@ -291,4 +298,146 @@ func dumpCalls(t *testing.T, emu *emulator.Server) {
 		t.Logf("%s: %d", m, emu.Calls(m))
 	}
 	t.Logf("errors: %v", emu.Errors())
+}
+
+// proxy forwards TCP to target while up; while down it drops connections,
+// as an unreachable Mattermost does.
+type proxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	up     bool
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, target: target}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			up := p.up
+			p.mu.Unlock()
+			if !up {
+				_ = c.Close()
+				continue
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(s, c); _ = s.Close() }()
+			go func() { _, _ = io.Copy(c, s); _ = c.Close() }()
+		}
+	}()
+	t.Cleanup(func() { _ = ln.Close(); p.set(false) })
+	return p
+}
+
+func (p *proxy) set(up bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.up = up
+	if !up {
+		for _, c := range p.conns {
+			_ = c.Close()
+		}
+		p.conns = nil
+	}
+}
+
+// TestIntegrationMattermostAwayKeepsPostsInOrder: while Mattermost cannot
+// be reached the client is still answered, and the posts for the coach
+// wait in Redis and arrive in order once it is back.
+func TestIntegrationMattermostAwayKeepsPostsInOrder(t *testing.T) {
+	mmURL, botToken, team := os.Getenv("WAAKVLAM_MATTERMOST_URL"), os.Getenv("WAAKVLAM_MATTERMOST_TOKEN"), os.Getenv("WAAKVLAM_MATTERMOST_TEAM")
+	coachToken, coachUser := os.Getenv("WAAKVLAM_MM_COACH1_TOKEN"), os.Getenv("WAAKVLAM_MM_COACH1_USERNAME")
+	if mmURL == "" || botToken == "" || coachToken == "" {
+		t.Skip("no real Mattermost: run deploy/mattermost-dev.sh start and source its env file (scripts/test.sh does)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	u, _ := neturl.Parse(mmURL)
+	px := newProxy(t, u.Host)
+	px.set(true)
+
+	emu := emulator.New(token)
+	tgsrv := httptest.NewServer(emu)
+	defer tgsrv.Close()
+	staffFile := filepath.Join(t.TempDir(), "staff.yaml")
+	_ = os.WriteFile(staffFile, []byte("coaches:\n  - {username: "+coachUser+", name: Piet}\n"), 0o600)
+	cfg, _, err := config.Load("test", func(string) string { return "" }, []string{
+		"-telegram-token", token, "-telegram-api-url", tgsrv.URL, "-http-addr", "", "-bot-username", "WaakTestBot",
+		"-mattermost-url", "http://" + px.ln.Addr().String(), "-mattermost-token", botToken, "-mattermost-team", team, "-staff-file", staffFile,
+	}, config.Need{Telegram: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.HTTPAddr = ""
+	rdb := redistest.Client(t)
+	a, err := app.New(cfg, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), pipeline.Options{Replica: "away", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PollTimeout = time.Second
+	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", CoachUser: coachUser, BotUsername: "b", TTL: time.Hour, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	waitBridge(t, a)
+
+	const chat = 9090
+	emu.UserSays(chat, "/start "+inv.Code)
+	waitSent(t, emu, chat, 3)
+	channel := waitClientChannel(t, a, ctx)
+	start := time.Now()
+
+	px.set(false) // Mattermost goes away
+	for i := 1; i <= 3; i++ {
+		emu.UserSays(chat, fmt.Sprintf("bericht %d", i))
+	}
+	waitSent(t, emu, chat, 6) // the client is answered all the same
+	time.Sleep(time.Second)
+	var waiting int64
+	for p := store.Partition(0); p < store.Partitions; p++ {
+		n, _ := a.Store.CoachBacklog(ctx, p)
+		waiting += n
+	}
+	if waiting < 3 {
+		t.Fatalf("%d posts wait for the coach, want 3", waiting)
+	}
+
+	px.set(true) // and comes back
+	coach := mattermost.New(mmURL, coachToken)
+	waitPost(t, coach, channel, start, func(p mattermost.Post) bool { return strings.Contains(p.Message, "> bericht 3") })
+	posts, err := coach.PostsAfter(ctx, channel, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, p := range posts {
+		for i := 1; i <= 3; i++ {
+			if strings.Contains(p.Message, fmt.Sprintf("> bericht %d", i)) {
+				order = append(order, strconv.Itoa(i))
+			}
+		}
+	}
+	if strings.Join(order, ",") != "1,2,3" {
+		t.Fatalf("posts arrived as %v, want 1,2,3 once each", order)
+	}
 }

@@ -148,7 +148,7 @@ func (b *Bridge) format(cp pipeline.CoachPost, c store.Client, missing []string)
 	case dialogs.CoachSignal:
 		head = "😟 **Zorgsignaal**"
 	case dialogs.CoachMedia:
-		head = "📎 **" + mediaName(cp) + "**"
+		head = mediaIcon(cp) + " **" + mediaName(cp) + "**"
 	case dialogs.CoachInfo:
 		switch cp.Info {
 		case dialogs.EventLinked:
@@ -281,4 +281,18 @@ func (b *Bridge) tellClient(ctx context.Context, c store.Client, key string) {
 	if err := b.st.PushOutgoing(ctx, store.PartitionOfClient(c.ID), store.Outgoing{Lane: store.LaneNormal, ChatID: c.ChatID, Payload: payload}); err != nil {
 		b.log.Warn("notice to client lost", "client", c.ID, "err", err)
 	}
+}
+
+func mediaIcon(cp pipeline.CoachPost) string {
+	switch {
+	case cp.Media != nil && cp.Media.Type == "voice":
+		return "🎤"
+	case cp.Media != nil && cp.Media.Type == "photo":
+		return "📷"
+	case cp.Location != nil:
+		return "📍"
+	case cp.Contact != nil:
+		return "👤"
+	}
+	return "📎"
 }
