@@ -21,9 +21,11 @@ import (
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/coach"
 	"github.com/waakvlam/waakvlam/config"
+	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/locales"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/signals"
 	"github.com/waakvlam/waakvlam/staff"
 	"github.com/waakvlam/waakvlam/store"
 )
@@ -57,12 +59,28 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		host, _ := os.Hostname()
 		opt.Replica = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
 	}
+	classifier, err := signals.Default()
+	if err != nil {
+		return nil, err
+	}
+	opt.Check = func(text string) dialogs.Concern {
+		r := classifier.Classify(text)
+		c := dialogs.Concern{Severity: dialogs.Severity(r.Severity), Category: string(r.Category)}
+		for _, m := range r.Matches {
+			c.Matched = append(c.Matched, m.Pattern)
+		}
+		return c
+	}
 	st := store.New(rdb, nil)
 	a := &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg, replica: opt.Replica, PollTimeout: 10 * time.Second}
 	if cfg.MattermostURL != "" {
 		dir, err := staff.Load(cfg.StaffFile)
 		if err != nil {
 			return nil, &config.Error{Var: "WAAKVLAM_STAFF_FILE", Problem: err.Error()}
+		}
+		dir.Location = cfg.TimeZone
+		if opt.Escalation == nil {
+			opt.Escalation = Escalation(dir)
 		}
 		mm := mattermost.New(cfg.MattermostURL, cfg.MattermostToken)
 		mm.Logger = log
@@ -96,6 +114,7 @@ func (a *App) Handler() http.Handler {
 	})
 	if a.Bridge != nil {
 		mux.Handle("POST /mattermost/command", a.Bridge.CommandHandler())
+		mux.Handle("POST /mattermost/action", a.Bridge.ActionHandler())
 	}
 	if a.cfg.Mode == "webhook" {
 		mux.Handle("/"+webhookPath(a.cfg.WebhookURL), bot.Webhook(a.cfg.WebhookSecret, a.Pipeline, a.log))
@@ -223,3 +242,14 @@ func (a *App) setup(ctx context.Context) error {
 	}
 	return a.Telegram.DeleteWebhook(ctx)
 }
+
+// Escalation lets the staff directory decide alert routes.
+func Escalation(d *staff.Directory) pipeline.Escalation { return escalation{d} }
+
+type escalation struct{ d *staff.Directory }
+
+func (e escalation) Route(now time.Time, coachUser, backupUser string, sev dialogs.Severity) ([]string, time.Time) {
+	return e.d.Route(now, coachUser, backupUser, int(sev))
+}
+
+func (e escalation) Interval() time.Duration { return e.d.Interval() }

@@ -8,6 +8,7 @@ package coach
 
 import (
 	"context"
+	crand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,6 +68,7 @@ type Bridge struct {
 	users     map[string]string // user id -> staff username
 	userIDs   map[string]string // staff username -> user id
 	dmChannel map[string]string // channel id -> staff username (direct messages with the bot)
+	actionKey []byte            // signs the "Ik pak het op" buttons
 }
 
 // New returns a bridge; Start connects it.
@@ -74,8 +76,10 @@ func New(mm *mattermost.Client, st *store.Store, tg Telegram, dir *staff.Directo
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	key := make([]byte, 32)
+	_, _ = crand.Read(key)
 	return &Bridge{mm: mm, st: st, tg: tg, staff: dir, cfg: cfg, log: log, Now: time.Now,
-		users: map[string]string{}, userIDs: map[string]string{}, dmChannel: map[string]string{}}
+		users: map[string]string{}, userIDs: map[string]string{}, dmChannel: map[string]string{}, actionKey: key}
 }
 
 // Start resolves the team, the bot user and the staff, retrying while
@@ -182,13 +186,41 @@ func (b *Bridge) onPost(ctx context.Context, p mattermost.Post) {
 		b.maybeCommand(ctx, p)
 		return
 	}
+	if isAckWord(p.Message) {
+		b.ackInChannel(ctx, clientID, p)
+		return
+	}
 	if err := b.takeCoachPost(ctx, clientID, p); err != nil {
 		b.log.Warn("coach post not taken, catch-up will retry", "post", p.ID, "err", err)
 	}
 }
 
+// ackInChannel picks up the client's open alert from a post in the
+// client's channel; the post does not go to the client.
+func (b *Bridge) ackInChannel(ctx context.Context, clientID string, p mattermost.Post) {
+	b.mu.Lock()
+	username := b.users[p.UserID]
+	b.mu.Unlock()
+	var reply string
+	c, ok, err := b.st.LoadClient(ctx, clientID)
+	switch {
+	case username == "" || b.staff.RoleOf(username) == staff.NoRole:
+		reply = "Sorry, alleen coaches en projectleiders van Waakvlam kunnen een zorgsignaal oppakken."
+	case err != nil || !ok:
+		reply = "⚠️ Dat lukte niet. Probeer het zo nog eens."
+	case c.OpenAlert == "":
+		reply = "🤔 Er is geen zorgsignaal van " + c.FirstName + " om op te pakken. Dit bericht is niet naar de cliënt gestuurd."
+	default:
+		reply = b.ack(ctx, username, c.OpenAlert)
+	}
+	if err := b.mm.SendEphemeral(ctx, p.UserID, mattermost.Post{ChannelID: p.ChannelID, Message: reply}); err != nil {
+		b.log.Warn("answer ack", "post", p.ID, "err", err)
+	}
+	_ = b.st.AdvanceCoachCursor(ctx, clientID, p.CreateAt)
+}
+
 func (b *Bridge) takeCoachPost(ctx context.Context, clientID string, p mattermost.Post) error {
-	if !strings.HasPrefix(strings.TrimSpace(p.Message), NotePrefix) && (strings.TrimSpace(p.Message) != "" || len(p.FileIDs) > 0) {
+	if !strings.HasPrefix(strings.TrimSpace(p.Message), NotePrefix) && !isAckWord(p.Message) && (strings.TrimSpace(p.Message) != "" || len(p.FileIDs) > 0) {
 		reply := dialogs.CoachReply{PostID: p.ID, Text: p.Message}
 		for _, id := range p.FileIDs {
 			reply.Files = append(reply.Files, dialogs.FileRef{Source: "mm", ID: id})
@@ -297,13 +329,13 @@ func (b *Bridge) deliver(ctx context.Context, part store.Partition, qp store.Coa
 	var cp pipeline.CoachPost
 	if err := json.Unmarshal(qp.Payload, &cp); err != nil {
 		b.log.Warn("unreadable coach post dropped", "entry", qp.ID)
-		return b.ack(ctx, part, qp.ID)
+		return b.ackQueued(ctx, part, qp.ID)
 	}
 	backoff := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := b.post(ctx, cp)
 		if err == nil {
-			return b.ack(ctx, part, qp.ID)
+			return b.ackQueued(ctx, part, qp.ID)
 		}
 		if ctx.Err() != nil {
 			return false
@@ -312,7 +344,7 @@ func (b *Bridge) deliver(ctx context.Context, part store.Partition, qp store.Coa
 			// Mattermost keeps refusing this one: keep the queue moving and
 			// leave the id in the log so an operator can look.
 			b.log.Error("coach post given up", "entry", qp.ID, "client", cp.ClientID, "err", err)
-			return b.ack(ctx, part, qp.ID)
+			return b.ackQueued(ctx, part, qp.ID)
 		}
 		b.log.Warn("coach post waits for mattermost", "entry", qp.ID, "attempt", attempt, "err", err)
 		if !sleep(ctx, backoff/2+rand.N(backoff/2+1)) {
@@ -322,7 +354,7 @@ func (b *Bridge) deliver(ctx context.Context, part store.Partition, qp store.Coa
 	}
 }
 
-func (b *Bridge) ack(ctx context.Context, part store.Partition, id string) bool {
+func (b *Bridge) ackQueued(ctx context.Context, part store.Partition, id string) bool {
 	if err := b.st.AckCoach(context.WithoutCancel(ctx), part, id); err != nil {
 		b.log.Warn("ack coach post", "entry", id, "err", err)
 	}

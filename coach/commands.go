@@ -70,6 +70,8 @@ func (b *Bridge) runCommand(ctx context.Context, username, text string) (string,
 		return b.cmdNew(ctx, username, role, cmd)
 	case staff.VerbList:
 		return b.cmdList(ctx, username)
+	case staff.VerbAck:
+		return b.ack(ctx, username, cmd.Alert), nil
 	}
 	c, msg := b.findClient(ctx, username, cmd.Client)
 	if msg != "" {

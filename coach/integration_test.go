@@ -156,7 +156,25 @@ func TestIntegrationBridge(t *testing.T) {
 			t.Fatal("internal note reached the client")
 		}
 	}
-	// 5. The bot restarts; a coach reply written while it was down is
+	// 5. An urgent message: the coach is mentioned, picks it up in the
+	// channel, and "oppakken" does not reach the client.
+	emu.UserSays(chat, "ik wil er niet meer zijn, ik wil dood")
+	alertPost := waitPost(t, coach, channel, start, func(p mattermost.Post) bool { return strings.Contains(p.Message, "Zorgsignaal: urgent") })
+	if !strings.Contains(alertPost.Message, "@"+coachUser) || !strings.Contains(alertPost.Message, "> ik wil er niet meer zijn, ik wil dood") {
+		t.Fatalf("alert post = %q", alertPost.Message)
+	}
+	if _, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "oppakken"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitPost(t, coach, channel, start, func(p mattermost.Post) bool { return strings.Contains(p.Message, "@"+coachUser+" pakt zorgsignaal") })
+	for _, m := range emu.Sent() {
+		if strings.Contains(m.Text, "oppakken") {
+			t.Fatal("the pick-up word reached the client")
+		}
+	}
+	sentBefore := len(emu.Sent())
+
+	// 6. The bot restarts; a coach reply written while it was down is
 	// caught up once.
 	stop()
 	<-done
@@ -173,7 +191,10 @@ func TestIntegrationBridge(t *testing.T) {
 	done2 := make(chan struct{})
 	go func() { defer close(done2); _ = a2.Run(runCtx2) }()
 	defer func() { stop2(); <-done2 }()
-	got = waitSent(t, emu, chat, 7)
+	deadline = time.Now().Add(30 * time.Second)
+	for len(emu.Sent()) <= sentBefore && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
 	time.Sleep(2 * time.Second)
 	n := 0
 	for _, m := range emu.Sent() {
@@ -185,7 +206,7 @@ func TestIntegrationBridge(t *testing.T) {
 		t.Fatalf("reply written during the restart arrived %d times", n)
 	}
 
-	// 6. Someone who is not staff gets a polite no.
+	// 7. Someone who is not staff gets a polite no.
 	if otherToken := os.Getenv("WAAKVLAM_MM_COACH2_TOKEN"); otherToken != "" {
 		other := mattermost.New(url, otherToken)
 		odm, err := other.DirectChannel(ctx, botID)

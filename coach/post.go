@@ -17,8 +17,13 @@ import (
 
 // post carries one queued item to Mattermost.
 func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost) error {
-	if cp.Kind == pipeline.KindDelivery {
+	switch cp.Kind {
+	case pipeline.KindDelivery:
 		return b.reportDelivery(ctx, cp)
+	case pipeline.KindEscalation:
+		return b.postEscalation(ctx, cp)
+	case pipeline.KindAck:
+		return b.postAck(ctx, cp)
 	}
 	c, ok, err := b.st.LoadClient(ctx, cp.ClientID)
 	if err != nil {
@@ -46,7 +51,7 @@ func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost) error {
 		files = append(files, mattermost.File{Name: fileName(m), MIME: m.MIME, Data: data})
 	}
 	text := b.format(cp, c, missing)
-	_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: ch, Message: text}, files)
+	_, err = b.mm.CreatePost(ctx, b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp), files)
 	if errors.Is(err, mattermost.ErrFileTooLarge) {
 		b.tellClient(ctx, c, "file.too_large")
 		_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: ch, Message: text + "\n_(bestand te groot voor Mattermost)_"}, nil)
@@ -146,7 +151,7 @@ func (b *Bridge) format(cp pipeline.CoachPost, c store.Client, missing []string)
 			head += fmt.Sprintf(" (%d %s)", n, plural(n, "bladzijde", "bladzijden"))
 		}
 	case dialogs.CoachSignal:
-		head = "😟 **Zorgsignaal**"
+		head = signalHead(cp)
 	case dialogs.CoachMedia:
 		head = mediaIcon(cp) + " **" + mediaName(cp) + "**"
 	case dialogs.CoachInfo:
@@ -174,6 +179,12 @@ func (b *Bridge) format(cp pipeline.CoachPost, c store.Client, missing []string)
 	}
 	if cp.Text != "" {
 		sb.WriteString("\n" + quote(cp.Text))
+	}
+	if cp.Severity == "urgent" {
+		sb.WriteString("\nDe bot gaf " + c.FirstName + " meteen de hulpnummers.")
+	}
+	if cp.AlertID != "" {
+		sb.WriteString("\nPak het op: typ `oppakken` in dit kanaal. Zorgsignaal `" + cp.AlertID + "`.")
 	}
 	if cp.Location != nil {
 		fmt.Fprintf(&sb, "\n📍 Locatie: https://www.openstreetmap.org/?mlat=%.5f&mlon=%.5f#map=17/%.5f/%.5f", cp.Location.Lat, cp.Location.Lon, cp.Location.Lat, cp.Location.Lon)

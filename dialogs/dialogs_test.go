@@ -11,6 +11,7 @@ import (
 
 	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/locales"
+	"github.com/waakvlam/waakvlam/signals"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -60,6 +61,9 @@ func Render(effects []dialogs.Effect) string {
 			if e.About != "" {
 				fmt.Fprintf(&b, " about=%s", e.About)
 			}
+			if e.Severity > 0 {
+				fmt.Fprintf(&b, " severity=%s category=%s", e.Severity, e.Category)
+			}
 			for _, f := range e.Files {
 				fmt.Fprintf(&b, " page=%s", f.FileID)
 			}
@@ -73,6 +77,8 @@ func Render(effects []dialogs.Effect) string {
 			b.WriteString("(button answered)\n")
 		case dialogs.ClearButtons:
 			fmt.Fprintf(&b, "(buttons cleared on message %d)\n", e.MessageID)
+		case dialogs.RaiseAlert:
+			fmt.Fprintf(&b, "(alert raised: %s %s)\n", e.Severity, e.Category)
 		case dialogs.Unlink:
 			b.WriteString("(chat unlinked)\n")
 		case dialogs.SetLang:
@@ -103,8 +109,24 @@ func press(data string) turn {
 	return turn{say: "(press " + data + ")", ev: dialogs.Event{Kind: dialogs.KindButton, Data: data, CallbackID: "cb", MessageID: 7}}
 }
 
+// check is the real concern classifier, as the pipeline wires it.
+func check(t *testing.T) func(string) dialogs.Concern {
+	c, err := signals.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(text string) dialogs.Concern {
+		r := c.Classify(text)
+		con := dialogs.Concern{Severity: dialogs.Severity(r.Severity), Category: string(r.Category)}
+		for _, m := range r.Matches {
+			con.Matched = append(con.Matched, m.Pattern)
+		}
+		return con
+	}
+}
+
 func transcript(t *testing.T, lang string, turns []turn) string {
-	env := dialogs.Env{Texts: texts(t), Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	env := dialogs.Env{Texts: texts(t), Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), Check: check(t)}
 	c := dialogs.Client{ID: "c1", FirstName: "Sanne", Coach: "Piet", Lang: lang, ChatID: 42, LinkedUpdate: 1}
 	var st dialogs.State
 	var b strings.Builder
@@ -172,6 +194,14 @@ func TestTranscripts(t *testing.T) {
 			photo("p1"), photo("p2"), press("letter:done"), text("gemeente"), press("letter:from:gemeente"),
 			text("Moet ik dit betalen?"),
 			text("✉️ Hulp met een brief"), photo("p3"), press("letter:done"), press("letter:from:woning"), press("letter:noq"),
+		},
+		"safety": {
+			text("ik wil niet meer leven"),
+			text("mn vriend wil mijn pinpas en pincode lenen"),
+			text("ik voel me een beetje alleen vandaag"),
+			text("ik ga dood van het lachen om die serie"),
+			text("💬 Vraag aan mijn coach"), text("hij slaat me weer, ik ben bang"),
+			{say: "(photo with caption)", ev: dialogs.Event{Kind: dialogs.KindMedia, Text: "de deurwaarder staat voor de deur", Media: &dialogs.Media{Type: "photo", FileID: "p9"}}},
 		},
 		"coach_reply": {
 			{say: "(coach Piet posts text and a file)", ev: dialogs.Event{Kind: dialogs.KindCoachReply, Coach: &dialogs.CoachReply{PostID: "post1", Text: "Goed dat je het vraagt. Ja, dat mag.", Files: []dialogs.FileRef{{Source: "mm", ID: "f1", Name: "rooster.pdf", MIME: "application/pdf"}}}}},

@@ -84,6 +84,9 @@ type ToCoach struct {
 	Media    *Media
 	Files    []Media // letter pages
 	About    string  // who a letter is from
+	Severity Severity
+	Category string
+	Matched  []string
 	Location *Location
 	Contact  *Contact
 }

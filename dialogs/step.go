@@ -78,8 +78,27 @@ func validSender(s string) bool {
 	return false
 }
 
-// Step moves a linked client's dialog one event on.
+// Step moves a linked client's dialog one event on. Every text and caption
+// the client wrote (not button presses) is checked for concerns first.
 func Step(env Env, c Client, st State, ev Event) (State, []Effect) {
+	next, effects := step(env, c, st, ev)
+	if env.Check == nil || strings.TrimSpace(ev.Text) == "" {
+		return next, effects
+	}
+	switch ev.Kind {
+	case KindText, KindMedia, KindEdited:
+		s := stepper{env: env, c: c}
+		if ev.Kind == KindText && s.menuAction(ev.Text) != "" {
+			return next, effects // a pressed menu button
+		}
+		if con := env.Check(ev.Text); con.Severity > SevNone {
+			return s.concern(ev, con, next, effects)
+		}
+	}
+	return next, effects
+}
+
+func step(env Env, c Client, st State, ev Event) (State, []Effect) {
 	s := stepper{env: env, c: c}
 	switch ev.Kind {
 	case KindBlocked:

@@ -121,4 +121,6 @@ type Texts interface {
 type Env struct {
 	Texts Texts
 	Now   time.Time
+	// Check looks for concerns in a client's own words; nil checks nothing.
+	Check func(text string) Concern
 }

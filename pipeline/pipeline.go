@@ -42,6 +42,20 @@ type Options struct {
 	// PartitionWorkers run for each partition this replica holds, next to
 	// its worker and sender (the coach bridge's queue loop).
 	PartitionWorkers []func(ctx context.Context, part store.Partition)
+	// Check looks for concerns in client texts (package signals).
+	Check func(text string) dialogs.Concern
+	// Escalation says who an unanswered alert goes to next, and when; nil:
+	// alerts are posted but never escalate.
+	Escalation Escalation
+}
+
+// Escalation is the policy for alerts nobody picks up.
+type Escalation interface {
+	// Route gives the usernames an alert escalates to, in order, and when
+	// the first step is due; no steps means no timer.
+	Route(now time.Time, coachUser, backupUser string, sev dialogs.Severity) (steps []string, first time.Time)
+	// Interval is the time between later steps.
+	Interval() time.Duration
 }
 
 // Pipeline moves work through Redis. Create it with New and run it with Run.
@@ -193,9 +207,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 // work runs the worker and the sender of one partition.
 func (p *Pipeline) work(ctx context.Context, part store.Partition) {
 	var wg sync.WaitGroup
-	wg.Add(2 + len(p.opt.PartitionWorkers))
+	wg.Add(3 + len(p.opt.PartitionWorkers))
 	go func() { defer wg.Done(); p.processLoop(ctx, part) }()
 	go func() { defer wg.Done(); p.sendLoop(ctx, part) }()
+	go func() { defer wg.Done(); p.escalateLoop(ctx, part) }()
 	for _, w := range p.opt.PartitionWorkers {
 		go func() { defer wg.Done(); w(ctx, part) }()
 	}
@@ -246,7 +261,9 @@ func (p *Pipeline) process(ctx context.Context, part store.Partition, e store.En
 	}
 }
 
-func (p *Pipeline) env() dialogs.Env { return dialogs.Env{Texts: p.texts, Now: p.opt.Now()} }
+func (p *Pipeline) env() dialogs.Env {
+	return dialogs.Env{Texts: p.texts, Now: p.opt.Now(), Check: p.opt.Check}
+}
 
 func (p *Pipeline) processTelegram(ctx context.Context, part store.Partition, e store.Entry) error {
 	if e.Body == nil {
@@ -286,7 +303,7 @@ func (p *Pipeline) processTelegram(ctx context.Context, part store.Partition, e 
 	}
 	dc := dialogs.Client{ID: c.ID, FirstName: c.FirstName, Coach: c.Coach, Lang: c.Lang, ChatID: c.ChatID, LinkedUpdate: c.LinkedUpdate}
 	next, effects := dialogs.Step(p.env(), dc, st, ev)
-	cm, err := p.commitFor(part, e, ev, c.ID, effects)
+	cm, err := p.commitFor(part, e, ev, &c, effects)
 	if err != nil {
 		return err
 	}
@@ -330,7 +347,7 @@ func (p *Pipeline) stranger(ctx context.Context, part store.Partition, e store.E
 	if err != nil {
 		return err
 	}
-	cm, err := p.commitFor(part, e, ev, "", dialogs.Stranger(p.env(), ev, invite, seen))
+	cm, err := p.commitFor(part, e, ev, nil, dialogs.Stranger(p.env(), ev, invite, seen))
 	if err != nil {
 		return err
 	}
@@ -357,7 +374,21 @@ type CoachPost struct {
 	Report string `json:"report,omitempty"`
 	OK     bool   `json:"ok,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Safety: how worrying, the alert to pick up, escalation steps.
+	Severity string   `json:"severity,omitempty"`
+	Category string   `json:"category,omitempty"`
+	Matched  []string `json:"matched,omitempty"`
+	AlertID  string   `json:"alert,omitempty"`
+	Target   string   `json:"target,omitempty"` // username an escalation goes to
+	Level    int      `json:"level,omitempty"`
+	By       string   `json:"by,omitempty"` // who picked an alert up
 }
+
+// More coach post kinds made outside the dialogs.
+const (
+	KindEscalation dialogs.CoachKind = "escalation" // nobody picked an alert up in time
+	KindAck        dialogs.CoachKind = "ack"        // someone picked an alert up
+)
 
 // KindDelivery marks a report on a coach post's delivery to the client.
 const KindDelivery dialogs.CoachKind = "delivery"
@@ -411,7 +442,7 @@ func (p *Pipeline) processCoach(ctx context.Context, part store.Partition, e sto
 	var st dialogs.State
 	_ = json.Unmarshal(c.State, &st)
 	_, effects := dialogs.Step(p.env(), dc, st, ev)
-	cm, err = p.commitFor(part, e, ev, c.ID, effects)
+	cm, err = p.commitFor(part, e, ev, &c, effects)
 	if err != nil {
 		return err
 	}
@@ -419,8 +450,28 @@ func (p *Pipeline) processCoach(ctx context.Context, part store.Partition, e sto
 	return err
 }
 
-func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Event, clientID string, effects []dialogs.Effect) (store.Commit, error) {
+func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Event, c *store.Client, effects []dialogs.Effect) (store.Commit, error) {
+	clientID := ""
+	if c != nil {
+		clientID = c.ID
+	}
 	cm := store.Commit{Partition: part, EntryID: e.ID, LeaseToken: p.opt.Replica, ClientID: clientID}
+	alertID := ""
+	for _, ef := range effects {
+		if ra, ok := ef.(dialogs.RaiseAlert); ok && c != nil {
+			// The id carries the client, so a coach can pick it up by id alone.
+			alertID = "a" + strconv.FormatInt(ev.UpdateID, 10) + "-" + c.ID
+			now := p.opt.Now()
+			a := &store.Alert{ID: alertID, ClientID: c.ID, Severity: ra.Severity.String(), Category: ra.Category, Created: now, CoachUser: c.CoachUser}
+			if p.opt.Escalation != nil {
+				a.Steps, a.Due = p.opt.Escalation.Route(now, c.CoachUser, c.BackupUser, ra.Severity)
+				if len(a.Steps) == 0 {
+					a.Due = time.Time{}
+				}
+			}
+			cm.Alert = a
+		}
+	}
 	out := func(lane dialogs.Lane, o bot.Outgoing) error {
 		o.ChatID = ev.ChatID
 		if o.Report != "" {
@@ -446,8 +497,15 @@ func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Eve
 		case dialogs.ClearButtons:
 			err = out(dialogs.Normal, bot.Outgoing{Op: bot.OpClear, MessageID: ef.MessageID})
 		case dialogs.ToCoach:
-			b, merr := json.Marshal(CoachPost{ClientID: clientID, Kind: ef.Kind, Priority: ef.Priority, Text: ef.Text, Info: ef.Info,
-				Media: ef.Media, Files: ef.Files, About: ef.About, Location: ef.Location, Contact: ef.Contact, Time: p.opt.Now(), UpdateID: ev.UpdateID})
+			cp := CoachPost{ClientID: clientID, Kind: ef.Kind, Priority: ef.Priority, Text: ef.Text, Info: ef.Info,
+				Media: ef.Media, Files: ef.Files, About: ef.About, Location: ef.Location, Contact: ef.Contact, Time: p.opt.Now(), UpdateID: ev.UpdateID}
+			if ef.Severity > dialogs.SevNone {
+				cp.Severity, cp.Category, cp.Matched = ef.Severity.String(), ef.Category, ef.Matched
+				if ef.Severity >= dialogs.SevHigh {
+					cp.AlertID = alertID
+				}
+			}
+			b, merr := json.Marshal(cp)
 			if merr != nil {
 				return cm, fmt.Errorf("encode coach post: %w", merr)
 			}

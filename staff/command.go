@@ -17,6 +17,7 @@ const (
 	VerbTransfer Verb = "overdragen"
 	VerbStop     Verb = "stop"
 	VerbCode     Verb = "code"
+	VerbAck      Verb = "oppakken"
 )
 
 // Command is a parsed staff command.
@@ -26,6 +27,7 @@ type Command struct {
 	Client string // client reference (id or first name)
 	Coach  string // coach for nieuw (project leaders) and overdragen
 	Lang   string // language for nieuw
+	Alert  string // alert id for oppakken
 }
 
 // Usage is the short help coaches see.
@@ -34,7 +36,8 @@ const Usage = "Zo gebruik je /waakvlam:\n" +
 	"- `client lijst`: jouw cliënten\n" +
 	"- `client code <cliënt>`: nieuwe code voor een cliënt\n" +
 	"- `client overdragen <cliënt> <coach>`: andere coach\n" +
-	"- `client stop <cliënt>`: bot stoppen voor een cliënt"
+	"- `client stop <cliënt>`: bot stoppen voor een cliënt\n" +
+	"- `oppakken <signaal-id>`: een zorgsignaal oppakken (of typ `oppakken` in het kanaal van de cliënt)"
 
 // ParseCommand reads a staff command such as `client nieuw Sanne`. The leading
 // "/waakvlam" is optional, so the same text works as a slash command and
@@ -46,6 +49,12 @@ func ParseCommand(text string) (Command, error) {
 	}
 	if len(f) == 0 || strings.EqualFold(f[0], "help") || strings.EqualFold(f[0], "hulp") {
 		return Command{Verb: VerbHelp}, nil
+	}
+	if strings.EqualFold(f[0], string(VerbAck)) {
+		if len(f) != 2 {
+			return Command{}, fmt.Errorf("gebruik: oppakken <signaal-id>")
+		}
+		return Command{Verb: VerbAck, Alert: f[1]}, nil
 	}
 	if !strings.EqualFold(f[0], "client") && !strings.EqualFold(f[0], "cliënt") {
 		return Command{}, fmt.Errorf("ik ken %q niet", f[0])

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -25,6 +26,23 @@ type Directory struct {
 	Coaches        []Coach  `yaml:"coaches"`
 	ProjectLeaders []string `yaml:"project_leaders"`
 	OnCall         string   `yaml:"on_call"`
+	// CoachHours are when coaches work; outside them an urgent alert goes
+	// straight to the on-call contact. Default: Monday to Friday 08:30-17:00.
+	CoachHours Hours `yaml:"coach_hours"`
+	// EscalateAfter is how long an urgent alert may wait for someone to
+	// pick it up before it goes to the next person. Default 15 minutes.
+	EscalateAfter time.Duration `yaml:"escalate_after"`
+	// EscalateHigh gives high alerts the same timer (default: no timer).
+	EscalateHigh bool `yaml:"escalate_high"`
+	// Location is the time zone of the coach hours (set by the program).
+	Location *time.Location `yaml:"-"`
+}
+
+// Hours is a weekly working time.
+type Hours struct {
+	Days  []int  `yaml:"days"`  // 1 = Monday ... 7 = Sunday
+	Start string `yaml:"start"` // "08:30"
+	End   string `yaml:"end"`   // "17:00"
 }
 
 // Load reads a staff file.
@@ -66,8 +84,94 @@ func ParseDirectory(b []byte) (*Directory, error) {
 		d.ProjectLeaders[i] = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(p)), "@")
 	}
 	d.OnCall = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(d.OnCall)), "@")
+	if d.EscalateAfter == 0 {
+		d.EscalateAfter = 15 * time.Minute
+	}
+	if d.EscalateAfter < time.Minute {
+		return nil, fmt.Errorf("staff file: escalate_after must be at least 1m")
+	}
+	if len(d.CoachHours.Days) == 0 && d.CoachHours.Start == "" {
+		d.CoachHours = Hours{Days: []int{1, 2, 3, 4, 5}, Start: "08:30", End: "17:00"}
+	}
+	for _, day := range d.CoachHours.Days {
+		if day < 1 || day > 7 {
+			return nil, fmt.Errorf("staff file: coach_hours days are 1 (Monday) to 7 (Sunday)")
+		}
+	}
+	if _, err := clock(d.CoachHours.Start); err != nil {
+		return nil, fmt.Errorf("staff file: coach_hours start: %w", err)
+	}
+	if _, err := clock(d.CoachHours.End); err != nil {
+		return nil, fmt.Errorf("staff file: coach_hours end: %w", err)
+	}
+	d.Location = time.UTC
 	return &d, nil
 }
+
+func clock(s string) (int, error) {
+	var h, m int
+	if _, err := fmt.Sscanf(s, "%d:%d", &h, &m); err != nil || h < 0 || h > 24 || m < 0 || m > 59 {
+		return 0, fmt.Errorf("%q is not a time like 08:30", s)
+	}
+	return h*60 + m, nil
+}
+
+// InCoachHours tells whether t falls in the coaches' working time.
+func (d *Directory) InCoachHours(t time.Time) bool {
+	lt := t.In(d.Location)
+	wd := int(lt.Weekday())
+	if wd == 0 {
+		wd = 7
+	}
+	day := false
+	for _, x := range d.CoachHours.Days {
+		day = day || x == wd
+	}
+	start, _ := clock(d.CoachHours.Start)
+	end, _ := clock(d.CoachHours.End)
+	m := lt.Hour()*60 + lt.Minute()
+	return day && m >= start && m < end
+}
+
+// Severity levels Route understands, as package dialogs numbers them.
+const (
+	sevHigh   = 2
+	sevUrgent = 3
+)
+
+// Route says who an alert escalates to and when the first step is due.
+// In coach hours: after EscalateAfter to the backup coach, then to the
+// on-call contact. Outside them: at once to the on-call contact.
+func (d *Directory) Route(now time.Time, coachUser, backupUser string, sev int) ([]string, time.Time) {
+	if sev < sevHigh || (sev == sevHigh && !d.EscalateHigh) {
+		return nil, time.Time{}
+	}
+	var steps []string
+	add := func(u string) {
+		if u == "" || u == coachUser {
+			return
+		}
+		for _, s := range steps {
+			if s == u {
+				return
+			}
+		}
+		steps = append(steps, u)
+	}
+	if !d.InCoachHours(now) {
+		add(d.OnCall)
+		if len(steps) == 0 {
+			add(backupUser)
+		}
+		return steps, now
+	}
+	add(backupUser)
+	add(d.OnCall)
+	return steps, now.Add(d.EscalateAfter)
+}
+
+// Interval is the time between escalation steps.
+func (d *Directory) Interval() time.Duration { return d.EscalateAfter }
 
 // Role is what a user may do.
 type Role int

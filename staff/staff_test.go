@@ -1,6 +1,10 @@
 package staff
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 const file = `
 coaches:
@@ -95,4 +99,33 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("invalid name accepted: %q", c.Name)
 		}
 	})
+}
+
+func TestRouteFollowsCoachHours(t *testing.T) {
+	d, err := ParseDirectory([]byte(file + "escalate_after: 10m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	d.Location = ams
+	monday := time.Date(2026, 11, 30, 10, 0, 0, 0, ams)
+	steps, first := d.Route(monday, "coach-piet", "coach-sanne", sevUrgent)
+	if strings.Join(steps, ",") != "coach-sanne,pl-anna" || !first.Equal(monday.Add(10*time.Minute)) {
+		t.Errorf("in hours: %v %v", steps, first)
+	}
+	night := time.Date(2026, 11, 30, 23, 0, 0, 0, ams)
+	steps, first = d.Route(night, "coach-piet", "coach-sanne", sevUrgent)
+	if strings.Join(steps, ",") != "pl-anna" || !first.Equal(night) {
+		t.Errorf("at night: %v %v", steps, first)
+	}
+	sunday := time.Date(2026, 11, 29, 10, 0, 0, 0, ams)
+	if d.InCoachHours(sunday) {
+		t.Error("sunday counted as coach hours")
+	}
+	if steps, _ := d.Route(monday, "coach-piet", "", sevHigh); steps != nil {
+		t.Errorf("high alerts have no timer by default: %v", steps)
+	}
+	if d.Interval() != 10*time.Minute {
+		t.Errorf("interval %v", d.Interval())
+	}
 }

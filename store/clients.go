@@ -24,6 +24,7 @@ type Client struct {
 	BackupUser   string // the backup coach's Mattermost username
 	Channel      string // the client's Mattermost channel id
 	Stopped      bool   // staff stopped the bot for this client
+	OpenAlert    string // the client's latest safety alert
 }
 
 // CreateClient stores a new client and indexes it in its partition.
@@ -76,6 +77,7 @@ func (s *Store) LoadClient(ctx context.Context, id string) (Client, bool, error)
 	c.State = []byte(m["state"])
 	c.CoachUser, c.BackupUser, c.Channel = m["coach_user"], m["backup_user"], m["mmch"]
 	c.Stopped = m["stopped"] == "1"
+	c.OpenAlert = m["open_alert"]
 	return c, true, nil
 }
 

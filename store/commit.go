@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -35,11 +36,29 @@ type Commit struct {
 	Outgoing   []Outgoing
 	Coach      [][]byte // posts for the coach queue
 	Events     []Event
+	Alert      *Alert // a safety alert to open
+}
+
+// Alert is a safety alert as stored. Steps are the usernames it escalates
+// to, in order; Level is how many steps were taken.
+type Alert struct {
+	ID        string
+	ClientID  string
+	Severity  string
+	Category  string
+	Created   time.Time
+	Steps     []string
+	Level     int
+	Due       time.Time // next escalation; zero: none
+	AckedBy   string
+	AckedAt   time.Time
+	CoachUser string
 }
 
 // commitCmd applies a unit of work exactly once: only while the lease is
 // held, and only if the intake entry was still pending.
-// KEYS: 1 intake, 2 lease, 3 client, 4 out:u, 5 out:n, 6 out:b, 7 coach, 8 events.
+// KEYS: 1 intake, 2 lease, 3 client, 4 out:u, 5 out:n, 6 out:b, 7 coach,
+// 8 events, 9 alerts, 10 the alert, 11 audit.
 var commitCmd = redis.NewScript(`
 if redis.call("GET", KEYS[2]) ~= ARGV[2] then return -1 end
 if redis.call("XACK", KEYS[1], "work", ARGV[1]) == 0 then return 0 end
@@ -65,6 +84,20 @@ for j = 1, n do
   redis.call("XADD", KEYS[8], "MINID", "~", ARGV[7], "*", "k", ARGV[i + 1], "c", ARGV[i + 2], "r", ARGV[i + 3])
   i = i + 3
 end
+i = i + 1
+n = tonumber(ARGV[i])
+if n > 0 then
+  local due = ARGV[i + 1]
+  local fields = {}
+  for j = 1, n do
+    table.insert(fields, ARGV[i + 1 + 2 * j - 1])
+    table.insert(fields, ARGV[i + 1 + 2 * j])
+  end
+  redis.call("HSET", KEYS[10], unpack(fields))
+  redis.call("HSET", KEYS[3], "open_alert", ARGV[i + 2 + 2 * n])
+  if due ~= "0" then redis.call("ZADD", KEYS[9], due, ARGV[i + 2 + 2 * n]) end
+  redis.call("XADD", KEYS[11], "MINID", "~", ARGV[7], "*", "who", "waakvlam", "what", "alert_raised", "alert", ARGV[i + 2 + 2 * n])
+end
 return 1
 `)
 
@@ -88,8 +121,13 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 	if client == "" {
 		client = "-"
 	}
+	alertID := "-"
+	if c.Alert != nil {
+		alertID = c.Alert.ID
+	}
 	keys := []string{p.Intake(), p.Lease(), p.Client(client),
-		p.Outbox(LaneUrgent), p.Outbox(LaneNormal), p.Outbox(LaneBulk), p.CoachQueue(), p.Events()}
+		p.Outbox(LaneUrgent), p.Outbox(LaneNormal), p.Outbox(LaneBulk), p.CoachQueue(), p.Events(),
+		p.Alerts(), p.Alert(alertID), p.Audit()}
 	setState := "0"
 	if c.State != nil {
 		setState = "1"
@@ -119,6 +157,16 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 	for _, e := range c.Events {
 		args = append(args, e.Kind, e.ClientID, e.Ref)
 	}
+	if a := c.Alert; a != nil {
+		fields := alertFields(a)
+		args = append(args, len(fields)/2, dueScore(a.Due))
+		for _, f := range fields {
+			args = append(args, f)
+		}
+		args = append(args, a.ID)
+	} else {
+		args = append(args, 0)
+	}
 	res, err := s.runBatch(ctx, []scriptCall{{commitCmd, keys, args}})
 	if err != nil {
 		return false, fmt.Errorf("commit %s %s: %w", p.Tag(), c.EntryID, err)
@@ -130,4 +178,17 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 		return false, nil
 	}
 	return true, nil
+}
+
+func dueScore(t time.Time) string {
+	if t.IsZero() {
+		return "0"
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+func alertFields(a *Alert) []string {
+	return []string{"client", a.ClientID, "severity", a.Severity, "category", a.Category,
+		"created", strconv.FormatInt(a.Created.UnixMilli(), 10), "steps", strings.Join(a.Steps, ","),
+		"level", strconv.Itoa(a.Level), "acked_by", a.AckedBy, "coach_user", a.CoachUser}
 }

@@ -33,6 +33,9 @@ const Partitions = 16
 //	wv:{pNN}:due                 zset     schedule occurrences by due time (scheduler)
 //	wv:{pNN}:sched:<id>          hash     one schedule (scheduler)
 //	wv:{pNN}:scl:<client>        set      schedule ids of one client (scheduler)
+//	wv:{pNN}:alert:<id>          hash     a safety alert: client, severity, escalation steps, who picked it up
+//	wv:{pNN}:alerts              zset     open alerts by next escalation time
+//	wv:{pNN}:audit               stream   audit log: escalations, acknowledgements (who, what, when), trimmed by age
 //	wv:{pNN}:mmch:<channel>      string   Mattermost channel -> client, in the channel's partition
 //	wv:{poll}:lease              string   the one getUpdates poller per bot token
 //	wv:{sys}:replicas            zset     live replicas by heartbeat time
@@ -107,6 +110,15 @@ func (p Partition) Schedule(id string) string { return p.key("sched:" + id) }
 
 // ClientSchedules is the set of schedule ids of one client.
 func (p Partition) ClientSchedules(clientID string) string { return p.key("scl:" + clientID) }
+
+// Alert is the hash of one safety alert.
+func (p Partition) Alert(id string) string { return p.key("alert:" + id) }
+
+// Alerts is the sorted set of open alerts by next escalation time.
+func (p Partition) Alerts() string { return p.key("alerts") }
+
+// Audit is the partition's audit log stream.
+func (p Partition) Audit() string { return p.key("audit") }
 
 // Channel maps a Mattermost channel to its client.
 func (p Partition) Channel(channelID string) string { return p.key("mmch:" + channelID) }
