@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -25,9 +26,9 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	if m == nil {
 		return 0, fmt.Errorf("scheduler: time of day %q: want hh:mm", s)
 	}
-	var h, mi int
-	_, _ = fmt.Sscan(m[1], &h)
-	_, _ = fmt.Sscan(m[2], &mi)
+	// Atoi, not Sscan: Sscan reads "08" as octal.
+	h, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(m[2])
 	if h > 23 || mi > 59 {
 		return 0, fmt.Errorf("scheduler: time of day %q out of range", s)
 	}

@@ -71,3 +71,12 @@ func TestPlanQuietMerges(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
 	}
 }
+
+func TestParseTimeOfDayReadsLeadingZerosAsDecimal(t *testing.T) {
+	for in, want := range map[string]TimeOfDay{"08:00": At(8, 0), "21:09": At(21, 9), "09:08": At(9, 8)} {
+		got, err := ParseTimeOfDay(in)
+		if err != nil || got != want {
+			t.Errorf("ParseTimeOfDay(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}

@@ -49,7 +49,7 @@ func TestScriptedDemoConversation(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"Type first:  /start DEMO", "Hallo Sanne", "Piet is je coach", "[1] 💬 Vraag aan mijn coach", "> 1", "Deze knop maken we nog", "(end of demo)"} {
+	for _, want := range []string{"Type first:  /start DEMO", "Hallo Sanne", "Piet is je coach", "[1] 💬 Vraag aan mijn coach", "> 1", "Typ je vraag voor Piet", "(end of demo)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
