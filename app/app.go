@@ -25,6 +25,8 @@ import (
 	"github.com/waakvlam/waakvlam/locales"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/programme"
+	"github.com/waakvlam/waakvlam/scheduler"
 	"github.com/waakvlam/waakvlam/signals"
 	"github.com/waakvlam/waakvlam/staff"
 	"github.com/waakvlam/waakvlam/store"
@@ -40,7 +42,11 @@ type App struct {
 	Telegram *bot.Telegram
 	Pipeline *pipeline.Pipeline
 	Bridge   *coach.Bridge // nil without Mattermost
-	replica  string
+	// Schedules holds reminders and check-ins; Scheduler claims them when due.
+	Schedules *scheduler.Store
+	Scheduler *scheduler.Scheduler
+	Settings  *Settings
+	replica   string
 	// PollTimeout is the getUpdates long-poll timeout.
 	PollTimeout time.Duration
 }
@@ -73,6 +79,27 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	}
 	st := store.New(rdb, nil)
 	a := &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg, replica: opt.Replica, PollTimeout: 10 * time.Second}
+	prog := programme.Default()
+	if cfg.ProgrammeFile != "" {
+		if prog, err = programme.Load(cfg.ProgrammeFile); err != nil {
+			return nil, &config.Error{Var: "WAAKVLAM_PROGRAMME_FILE", Problem: err.Error()}
+		}
+	}
+	a.Settings = newSettings(st, log, prog)
+	if opt.Programme == nil {
+		opt.Programme = a.Settings.Get
+	}
+	quiet := prog.Quiet
+	var clock scheduler.Clock
+	if opt.Now != nil {
+		clock = clockFunc(opt.Now)
+	}
+	a.Schedules, err = scheduler.NewStore(rdb, scheduler.Options{Location: cfg.TimeZone, Quiet: &quiet, Clock: clock, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a.Scheduler = scheduler.NewScheduler(a.Schedules, scheduler.SchedulerOptions{Clock: clock, Logger: log})
+	opt.Schedules = a.Schedules
 	if cfg.MattermostURL != "" {
 		dir, err := staff.Load(cfg.StaffFile)
 		if err != nil {
@@ -93,6 +120,8 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	a.Pipeline = pipeline.New(st, texts, tg, log, opt)
 	if a.Bridge != nil {
 		a.Bridge.Replies = a.Pipeline
+		a.Bridge.Structure = &coach.Structure{Schedules: a.Schedules, Settings: a.Settings.Get,
+			ApplyLevel: a.Pipeline.ApplyLevel, ProgrammeFile: cfg.ProgrammeFile}
 	}
 	return a, nil
 }
@@ -172,6 +201,14 @@ func (a *App) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = p.Run(intakeCtx) }()
 	}
+	wg.Add(2)
+	go func() { defer wg.Done(); a.Settings.run(ctx) }()
+	go func() {
+		defer wg.Done()
+		if err := a.Scheduler.Run(ctx); err != nil && ctx.Err() == nil {
+			errc <- err
+		}
+	}()
 	pipeDone := make(chan struct{})
 	go func() {
 		defer close(pipeDone)
@@ -253,3 +290,7 @@ func (e escalation) Route(now time.Time, coachUser, backupUser string, sev dialo
 }
 
 func (e escalation) Interval() time.Duration { return e.d.Interval() }
+
+type clockFunc func() time.Time
+
+func (f clockFunc) Now() time.Time { return f() }

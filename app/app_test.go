@@ -136,7 +136,7 @@ func TestOnboardingMenuAndStopOverPolling(t *testing.T) {
 	}
 	r.emu.UserSays(chat, "📅 Mijn dag")
 	got = r.waitTexts(chat, 4)
-	if !strings.Contains(got[3], "maken we nog") {
+	if !strings.Contains(got[3], "niets op je lijst") {
 		t.Fatalf("coming-soon reply = %q", got[2])
 	}
 	r.emu.UserSays(chat, "/stop")

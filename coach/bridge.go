@@ -58,7 +58,9 @@ type Bridge struct {
 	log     *slog.Logger
 	Replies Replies
 	Texts   dialogs.Texts // client texts, for notices to clients
-	Now     func() time.Time
+	// Structure serves the reminder, level and settings commands; nil: off.
+	Structure *Structure
+	Now       func() time.Time
 
 	mu        sync.Mutex
 	ready     bool

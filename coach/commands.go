@@ -57,7 +57,10 @@ func (b *Bridge) isDirect(ctx context.Context, p mattermost.Post) bool {
 func (b *Bridge) runCommand(ctx context.Context, username, text string) (string, []mattermost.File) {
 	cmd, err := staff.ParseCommand(text)
 	if err != nil {
-		return "🤔 " + capital(err.Error()) + ".\n" + staff.Usage, nil
+		if reply, ok := b.runScheduleCommand(ctx, username, text); ok {
+			return reply, nil
+		}
+		return "🤔 " + capital(err.Error()) + ".\n" + staff.Usage + "\n\n" + staff.ScheduleUsage, nil
 	}
 	role := b.staff.RoleOf(username)
 	if role == staff.NoRole {
@@ -109,6 +112,11 @@ func (b *Bridge) cmdNew(ctx context.Context, username string, role staff.Role, c
 	if err != nil {
 		b.log.Warn("staff: new client", "err", err)
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
+	}
+	if b.Structure != nil && b.Structure.ApplyLevel != nil {
+		if err := b.Structure.ApplyLevel(ctx, inv.ClientID, b.Structure.Settings().DefaultLevel); err != nil {
+			b.log.Warn("staff: level of new client", "client", inv.ClientID, "err", err)
+		}
 	}
 	c, _, err := b.st.LoadClient(ctx, inv.ClientID)
 	if err == nil {

@@ -33,6 +33,7 @@ type Config struct {
 	MattermostTeam  string
 	StaffFile       string
 	CommandURL      string
+	ProgrammeFile   string
 }
 
 // Error names the variable that is missing or wrong.
@@ -56,7 +57,7 @@ type setting struct {
 func Load(name string, getenv func(string) string, args []string, need Need) (Config, *flag.FlagSet, error) {
 	var raw struct {
 		token, api, mode, hook, secret, redisURL, addr, tz, ttl, user, level string
-		mmURL, mmToken, mmTeam, staffFile, cmdURL                            string
+		mmURL, mmToken, mmTeam, staffFile, cmdURL, progFile                  string
 	}
 	settings := []setting{
 		{"WAAKVLAM_TELEGRAM_TOKEN", "telegram-token", "", "Telegram bot token", &raw.token},
@@ -74,6 +75,7 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		{"WAAKVLAM_MATTERMOST_TOKEN", "mattermost-token", "", "access token of the Mattermost bot account", &raw.mmToken},
 		{"WAAKVLAM_MATTERMOST_TEAM", "mattermost-team", "", "Mattermost team (name) of the client channels", &raw.mmTeam},
 		{"WAAKVLAM_STAFF_FILE", "staff-file", "", "YAML file with coaches, project leaders and the on-call contact", &raw.staffFile},
+		{"WAAKVLAM_PROGRAMME_FILE", "programme-file", "", "YAML file with quiet hours, levels, groups, snooze and grace times (see programme/example.yaml)", &raw.progFile},
 		{"WAAKVLAM_MATTERMOST_COMMAND_URL", "mattermost-command-url", "", "public URL of /mattermost/command for the /waakvlam slash command (empty: direct messages only)", &raw.cmdURL},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -93,7 +95,7 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		WebhookURL: raw.hook, WebhookSecret: raw.secret, RedisURL: raw.redisURL, HTTPAddr: raw.addr,
 		BotUsername: strings.TrimPrefix(raw.user, "@"), LogLevel: raw.level,
 		MattermostURL: strings.TrimRight(raw.mmURL, "/"), MattermostToken: raw.mmToken, MattermostTeam: raw.mmTeam,
-		StaffFile: raw.staffFile, CommandURL: raw.cmdURL}
+		StaffFile: raw.staffFile, CommandURL: raw.cmdURL, ProgrammeFile: raw.progFile}
 	var err error
 	if c.TimeZone, err = time.LoadLocation(raw.tz); err != nil || raw.tz == "" {
 		return c, fs, &Error{"WAAKVLAM_TIMEZONE", fmt.Sprintf("unknown time zone %q, for example Europe/Amsterdam", raw.tz)}

@@ -262,7 +262,7 @@ func TestMenuButtonsAreRecognisedAsTyped(t *testing.T) {
 		{"❓ Help", "help.text"},
 		{"HELP", "help.text"},
 		{"vraag aan mijn coach", "ask.prompt"},
-		{"📅 mijn  dag!", "coming.my_day"},
+		{"📅 mijn  dag!", "myday.empty"},
 		{"Ask my coach", "ask.prompt"},
 		{"het gaat niet goed", "not_ok.reply"},
 		{"helpen", "message.saved"},

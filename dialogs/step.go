@@ -106,6 +106,9 @@ func step(env Env, c Client, st State, ev Event) (State, []Effect) {
 	case KindCommand:
 		return s.command(st, ev)
 	case KindButton:
+		if next, eff, ok := StructureButton(s.env, s.c, st, ev); ok {
+			return next, eff
+		}
 		return s.button(st, ev)
 	case KindCoachReply:
 		return st, s.coachReply(ev)
@@ -249,6 +252,8 @@ func (s stepper) menu(action string) (State, []Effect) {
 	switch action {
 	case actionHelp:
 		return State{}, []Effect{s.reply("help.text", NoKeyboard), s.reply("help.more", MenuKeyboard)}
+	case actionMyDay:
+		return State{}, MyDay(s.env, s.c, s.env.Today, s.env.Now)
 	case actionAskCoach:
 		return State{Step: StepAskCoach, Since: s.env.Now}, []Effect{
 			s.inline("ask.prompt", Button{Text: s.text("button.cancel"), Data: dataCancel}),
@@ -389,4 +394,10 @@ func (s stepper) coachReply(ev Event) []Effect {
 		out = append(out, SendFile{Lane: Urgent, File: f, Report: cr.PostID})
 	}
 	return out
+}
+
+// WantsMyDay tells whether an event asks for 📅 Mijn dag, so the adapter
+// can load the day's list first.
+func WantsMyDay(env Env, c Client, ev Event) bool {
+	return ev.Kind == KindText && (stepper{env: env, c: c}).menuAction(ev.Text) == actionMyDay
 }

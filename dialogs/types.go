@@ -123,4 +123,7 @@ type Env struct {
 	Now   time.Time
 	// Check looks for concerns in a client's own words; nil checks nothing.
 	Check func(text string) Concern
+	// Today is the client's list for 📅 Mijn dag, filled by the pipeline
+	// when WantsMyDay says the event asks for it.
+	Today []DayItem
 }

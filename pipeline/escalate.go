@@ -12,9 +12,6 @@ import (
 // their time is up. The partition lease makes one replica do it; the
 // compare-and-set in the store makes each step happen once regardless.
 func (p *Pipeline) escalateLoop(ctx context.Context, part store.Partition) {
-	if p.opt.Escalation == nil {
-		return
-	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -26,11 +23,17 @@ func (p *Pipeline) escalateLoop(ctx context.Context, part store.Partition) {
 		if err := p.EscalateDue(ctx, part); err != nil && ctx.Err() == nil {
 			p.log.Warn("escalate alerts", "partition", int(part), "err", err)
 		}
+		if err := p.watchMissedAndSilent(ctx, part); err != nil && ctx.Err() == nil {
+			p.log.Warn("watch missed reminders and silence", "partition", int(part), "err", err)
+		}
 	}
 }
 
 // EscalateDue takes every escalation step of a partition that is due now.
 func (p *Pipeline) EscalateDue(ctx context.Context, part store.Partition) error {
+	if p.opt.Escalation == nil {
+		return nil
+	}
 	now := p.opt.Now()
 	ids, err := p.st.DueAlerts(ctx, part, now, 100)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/programme"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -47,6 +48,10 @@ type Options struct {
 	// Escalation says who an unanswered alert goes to next, and when; nil:
 	// alerts are posted but never escalate.
 	Escalation Escalation
+	// Schedules holds reminders and check-ins; Programme gives the project
+	// leader's current settings (nil: the defaults).
+	Schedules Schedules
+	Programme func() programme.Config
 }
 
 // Escalation is the policy for alerts nobody picks up.
@@ -255,6 +260,8 @@ func (p *Pipeline) process(ctx context.Context, part store.Partition, e store.En
 		return p.processTelegram(ctx, part, e)
 	case store.EntryCoach:
 		return p.processCoach(ctx, part, e)
+	case store.EntryDue:
+		return p.processDue(ctx, part, e)
 	default:
 		p.log.Warn("unknown intake entry type, dropped", "partition", int(part), "entry", e.ID, "type", e.Type)
 		return p.st.AckIntake(ctx, part, e.ID)
@@ -302,16 +309,26 @@ func (p *Pipeline) processTelegram(ctx context.Context, part store.Partition, e 
 		}
 	}
 	dc := dialogs.Client{ID: c.ID, FirstName: c.FirstName, Coach: c.Coach, Lang: c.Lang, ChatID: c.ChatID, LinkedUpdate: c.LinkedUpdate}
-	next, effects := dialogs.Step(p.env(), dc, st, ev)
+	env := p.env()
+	env.Now = env.Now.In(p.location())
+	if dialogs.WantsMyDay(env, dc, ev) {
+		env.Today = p.myDay(ctx, c.ID)
+	}
+	next, effects := dialogs.Step(env, dc, st, ev)
 	cm, err := p.commitFor(part, e, ev, &c, effects)
 	if err != nil {
 		return err
+	}
+	snoozes := p.structureEffects(&cm, &c, effects)
+	if ev.Kind != dialogs.KindBlocked {
+		p.contact(&cm, &c)
 	}
 	state, _ := json.Marshal(next)
 	cm.State = state
 	if _, err := p.st.Commit(ctx, cm, p.opt.Now()); err != nil {
 		return err
 	}
+	p.scheduleSnoozes(ctx, c.ID, snoozes)
 	if cm.Unlink {
 		return p.st.DropLink(ctx, ev.ChatID, c.ID)
 	}

@@ -25,6 +25,10 @@ type Client struct {
 	Channel      string // the client's Mattermost channel id
 	Stopped      bool   // staff stopped the bot for this client
 	OpenAlert    string // the client's latest safety alert
+	Level        string // intensity: licht, normaal, intensief ("" = default)
+	LastIn       time.Time
+	Moods        string // last moods, oldest first, one digit each
+	MissRun      int    // reminders missed in a row
 }
 
 // CreateClient stores a new client and indexes it in its partition.
@@ -78,6 +82,11 @@ func (s *Store) LoadClient(ctx context.Context, id string) (Client, bool, error)
 	c.CoachUser, c.BackupUser, c.Channel = m["coach_user"], m["backup_user"], m["mmch"]
 	c.Stopped = m["stopped"] == "1"
 	c.OpenAlert = m["open_alert"]
+	c.Level, c.Moods = m["level"], m["moods"]
+	if v, _ := strconv.ParseInt(m["last_in"], 10, 64); v > 0 {
+		c.LastIn = time.UnixMilli(v)
+	}
+	c.MissRun, _ = strconv.Atoi(m["miss_run"])
 	return c, true, nil
 }
 

@@ -37,6 +37,13 @@ type Commit struct {
 	Coach      [][]byte // posts for the coach queue
 	Events     []Event
 	Alert      *Alert // a safety alert to open
+	// Structure: client fields to set, a reminder to wait for (or one
+	// answered), and when the client's silence becomes a signal.
+	Fields      map[string]string
+	WaitFor     string    // pending member to add ("client|occurrence")
+	WaitUntil   time.Time // its deadline
+	Answered    string    // pending member to remove
+	SilentAfter time.Time // zero: leave as it is
 }
 
 // Alert is a safety alert as stored. Steps are the usernames it escalates
@@ -58,7 +65,7 @@ type Alert struct {
 // commitCmd applies a unit of work exactly once: only while the lease is
 // held, and only if the intake entry was still pending.
 // KEYS: 1 intake, 2 lease, 3 client, 4 out:u, 5 out:n, 6 out:b, 7 coach,
-// 8 events, 9 alerts, 10 the alert, 11 audit.
+// 8 events, 9 alerts, 10 the alert, 11 audit, 12 pending, 13 silence.
 var commitCmd = redis.NewScript(`
 if redis.call("GET", KEYS[2]) ~= ARGV[2] then return -1 end
 if redis.call("XACK", KEYS[1], "work", ARGV[1]) == 0 then return 0 end
@@ -97,7 +104,18 @@ if n > 0 then
   redis.call("HSET", KEYS[3], "open_alert", ARGV[i + 2 + 2 * n])
   if due ~= "0" then redis.call("ZADD", KEYS[9], due, ARGV[i + 2 + 2 * n]) end
   redis.call("XADD", KEYS[11], "MINID", "~", ARGV[7], "*", "who", "waakvlam", "what", "alert_raised", "alert", ARGV[i + 2 + 2 * n])
+  i = i + 3 + 2 * n
+else
+  i = i + 1
 end
+n = tonumber(ARGV[i])
+for j = 1, n do
+  redis.call("HSET", KEYS[3], ARGV[i + 2 * j - 1], ARGV[i + 2 * j])
+end
+i = i + 2 * n + 1
+if ARGV[i] ~= "" then redis.call("ZADD", KEYS[12], ARGV[i + 1], ARGV[i]) end
+if ARGV[i + 2] ~= "" then redis.call("ZREM", KEYS[12], ARGV[i + 2]) end
+if ARGV[i + 3] ~= "" then redis.call("ZADD", KEYS[13], ARGV[i + 3], ARGV[i + 4]) end
 return 1
 `)
 
@@ -127,7 +145,7 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 	}
 	keys := []string{p.Intake(), p.Lease(), p.Client(client),
 		p.Outbox(LaneUrgent), p.Outbox(LaneNormal), p.Outbox(LaneBulk), p.CoachQueue(), p.Events(),
-		p.Alerts(), p.Alert(alertID), p.Audit()}
+		p.Alerts(), p.Alert(alertID), p.Audit(), p.Pending(), p.Silence()}
 	setState := "0"
 	if c.State != nil {
 		setState = "1"
@@ -167,6 +185,15 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 	} else {
 		args = append(args, 0)
 	}
+	args = append(args, len(c.Fields))
+	for k, v := range c.Fields {
+		args = append(args, k, v)
+	}
+	silent := ""
+	if !c.SilentAfter.IsZero() {
+		silent = strconv.FormatInt(c.SilentAfter.UnixMilli(), 10)
+	}
+	args = append(args, c.WaitFor, c.WaitUntil.UnixMilli(), c.Answered, silent, c.ClientID)
 	res, err := s.runBatch(ctx, []scriptCall{{commitCmd, keys, args}})
 	if err != nil {
 		return false, fmt.Errorf("commit %s %s: %w", p.Tag(), c.EntryID, err)

@@ -36,9 +36,13 @@ const Partitions = 16
 //	wv:{pNN}:alert:<id>          hash     a safety alert: client, severity, escalation steps, who picked it up
 //	wv:{pNN}:alerts              zset     open alerts by next escalation time
 //	wv:{pNN}:audit               stream   audit log: escalations, acknowledgements (who, what, when), trimmed by age
+//	wv:{pNN}:pending             zset     sent reminders waiting for ✅ Gedaan, by deadline ("client|occurrence")
+//	wv:{pNN}:silence             zset     clients by the time their silence becomes a signal
 //	wv:{pNN}:mmch:<channel>      string   Mattermost channel -> client, in the channel's partition
 //	wv:{poll}:lease              string   the one getUpdates poller per bot token
 //	wv:{sys}:replicas            zset     live replicas by heartbeat time
+//	wv:{cfg}:programme           string   the programme settings (YAML), shared by all replicas
+//	wv:{cfg}:audit               stream   who changed which setting, before and after
 //
 // NN is two decimal digits. A client's partition is fixed by its client id,
 // a chat's by its chat id, an invite's by its code.
@@ -120,6 +124,12 @@ func (p Partition) Alerts() string { return p.key("alerts") }
 // Audit is the partition's audit log stream.
 func (p Partition) Audit() string { return p.key("audit") }
 
+// Pending holds sent reminders waiting for an answer, by deadline.
+func (p Partition) Pending() string { return p.key("pending") }
+
+// Silence holds clients by the time their silence becomes a signal.
+func (p Partition) Silence() string { return p.key("silence") }
+
 // Channel maps a Mattermost channel to its client.
 func (p Partition) Channel(channelID string) string { return p.key("mmch:" + channelID) }
 
@@ -128,6 +138,13 @@ func PartitionOfChannel(channelID string) Partition { return partitionOf("m:" + 
 
 // PollLease is the global key of the one getUpdates poller.
 const PollLease = "wv:{poll}:lease"
+
+// Programme holds the project leader's settings (YAML) shared by all
+// replicas, and ProgrammeAudit the log of their changes.
+const (
+	Programme      = "wv:{cfg}:programme"
+	ProgrammeAudit = "wv:{cfg}:audit"
+)
 
 // Replicas is the global set of live replicas.
 const Replicas = "wv:{sys}:replicas"

@@ -24,6 +24,7 @@ Commands:
   client add            invite a client: --name <first name> --coach <coach name> [--lang nl] [--qr file.png]
   classify              read messages from stdin, print the concern classification as JSON lines
   lint-texts            check every client text in the locales against the easy-language rules [-all]
+  schedule preview      the next times of a schedule: "<elke werkdag om 8:00 | cron>" [-n 5] [--from 2026-03-28T12:00]
 `
 
 func main() {
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = classify(stdin, stdout)
 	case "lint-texts":
 		err = lintTexts(args[1:], stdout)
+	case "schedule":
+		err = schedulePreview(args[1:], getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

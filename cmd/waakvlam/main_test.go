@@ -85,3 +85,21 @@ func TestClassifyAndLintCommands(t *testing.T) {
 		t.Fatalf("lint-texts exit %d:\n%s", code, out)
 	}
 }
+
+func TestSchedulePreviewAcrossDaylightSaving(t *testing.T) {
+	code, out, stderr := runCmd(t, nil, "", "schedule", "preview", "elke dag om 2:30", "-n", "3", "--from", "2026-03-28T12:00")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[1], "29 mrt 2026 03:00 CEST") || !strings.Contains(lines[2], "30 mrt 2026 02:30 CEST") {
+		t.Fatalf("preview:\n%s", out)
+	}
+	code, out, _ = runCmd(t, nil, "", "schedule", "preview", "0 8 * * 1-5", "-n", "2", "--from", "2026-11-27T12:00")
+	if code != 0 || !strings.Contains(out, "ma 30 nov 2026 08:00 CET") {
+		t.Fatalf("cron preview exit %d:\n%s", code, out)
+	}
+	if code, _, stderr := runCmd(t, nil, "", "schedule", "preview", "elke dinsdagg"); code != 2 || !strings.Contains(stderr, "Probeer") {
+		t.Fatalf("bad spec: exit %d %q", code, stderr)
+	}
+}
