@@ -98,6 +98,7 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	if err != nil {
 		return nil, err
 	}
+	a.Settings.onChange = func(c programme.Config) { a.Schedules.SetQuiet(c.Quiet) }
 	a.Scheduler = scheduler.NewScheduler(a.Schedules, scheduler.SchedulerOptions{Clock: clock, Logger: log})
 	opt.Schedules = a.Schedules
 	if cfg.MattermostURL != "" {

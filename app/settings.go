@@ -15,6 +15,8 @@ import (
 type Settings struct {
 	st   *store.Store
 	log  *slog.Logger
+	// onChange is told about new settings (quiet hours for the scheduler).
+	onChange func(programme.Config)
 	cur  atomic.Pointer[programme.Config]
 	yaml atomic.Value // string
 }
@@ -43,6 +45,9 @@ func (s *Settings) refresh(ctx context.Context) {
 	}
 	s.cur.Store(&c)
 	s.yaml.Store(y)
+	if s.onChange != nil {
+		s.onChange(c)
+	}
 }
 
 // run keeps the settings fresh until ctx ends.

@@ -28,7 +28,7 @@ func (s *Store) plan(spec Spec, before []time.Duration) plan {
 	if len(leads) == 0 {
 		leads = []time.Duration{0}
 	}
-	return plan{spec: spec, leads: leads, quiet: s.quiet, loc: s.loc}
+	return plan{spec: spec, leads: leads, quiet: s.Quiet(), loc: s.loc}
 }
 
 // at rebuilds the occurrence of an event time and lead index.

@@ -188,6 +188,22 @@ func NewStore(rdb redis.UniversalClient, opt Options) (*Store, error) {
 	return s, nil
 }
 
+// Quiet returns the quiet hours in force.
+func (s *Store) Quiet() QuietHours {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.quiet
+}
+
+// SetQuiet changes the quiet hours, for example when a project leader
+// changes them. Occurrences already planned keep their time; the next ones
+// follow the new hours.
+func (s *Store) SetQuiet(q QuietHours) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.quiet = q
+}
+
 // Location returns the time zone schedules are evaluated in.
 func (s *Store) Location() *time.Location { return s.loc }
 

@@ -115,8 +115,8 @@ func (s *Store) prepare(p store.Partition, id string, score int64, h map[string]
 	overdue := now.Sub(cur.due)
 	// Quiet hours now (a late send after downtime, or a clock edge): the
 	// occurrence waits for their end, merged with the one planned there.
-	if s.quiet.Contains(now) {
-		wait := s.quiet.Shift(now)
+	if q := s.Quiet(); q.Contains(now) {
+		wait := q.Shift(now)
 		if next, ok := st.plan.after(cur); ok && next.due.Equal(wait) {
 			cur = next
 		}
