@@ -227,8 +227,12 @@ func (b *Bridge) takeCoachPost(ctx context.Context, clientID string, p mattermos
 		for _, id := range p.FileIDs {
 			reply.Files = append(reply.Files, dialogs.FileRef{Source: "mm", ID: id})
 		}
-		if _, err := b.Replies.EnqueueCoachReply(ctx, pipeline.CoachInbound{ClientID: clientID, Reply: reply}); err != nil {
+		fresh, err := b.Replies.EnqueueCoachReply(ctx, pipeline.CoachInbound{ClientID: clientID, Reply: reply})
+		if err != nil {
 			return err
+		}
+		if fresh {
+			b.hint(ctx, p)
 		}
 	}
 	return b.st.AdvanceCoachCursor(ctx, clientID, p.CreateAt)

@@ -1,6 +1,7 @@
 package coach
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/internal/redistest"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/pipeline"
 	"github.com/waakvlam/waakvlam/staff"
@@ -79,5 +81,79 @@ func TestFormatSaysWhatAndWhenAndKeepsTheWords(t *testing.T) {
 				t.Errorf("format(%s) = %q, lacks %q", tt.cp.Kind, got, w)
 			}
 		}
+	}
+}
+
+func TestHintNamesLongSentencesAndHardWords(t *testing.T) {
+	hard := "Indien u de brief heeft ontvangen, dient u deze zo spoedig mogelijk te retourneren aan de gemeente zodat wij uw aanvraag kunnen verwerken."
+	tip := Hint(hard)
+	for _, want := range []string{"wel verstuurd", "Lange zin", "Moeilijk woord", `"indien" → "als"`, "Schrijf je, niet u", "tips uit"} {
+		if !strings.Contains(tip, want) {
+			t.Errorf("tip lacks %q:\n%s", want, tip)
+		}
+	}
+	if tip := Hint("Hoi Sanne. Ik bel je morgen om 10 uur."); tip != "" {
+		t.Errorf("easy reply got a tip: %s", tip)
+	}
+}
+
+type fakeReplies struct{ got []pipeline.CoachInbound }
+
+func (f *fakeReplies) EnqueueCoachReply(_ context.Context, in pipeline.CoachInbound) (bool, error) {
+	f.got = append(f.got, in)
+	return true, nil
+}
+
+// A coach's hard reply still goes to the client, and the coach gets a
+// private tip; after `tips uit` no more tips.
+func TestHardCoachReplyGetsAPrivateTip(t *testing.T) {
+	var ephemeral []string
+	mm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v4/posts/ephemeral" {
+			var body struct {
+				UserID string `json:"user_id"`
+				Post   struct {
+					Message string `json:"message"`
+				} `json:"post"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&body)
+			ephemeral = append(ephemeral, body.UserID+": "+body.Post.Message)
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"e1"}`))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer mm.Close()
+	b := testBridge(t)
+	b.mm = mattermost.New(mm.URL, "token")
+	b.st = store.New(redistest.Client(t), nil)
+	replies := &fakeReplies{}
+	b.Replies = replies
+	ctx := context.Background()
+	if err := b.st.CreateClient(ctx, store.Client{ID: "cl1", FirstName: "Noor", Coach: "Piet", Lang: "nl"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.st.SetChannel(ctx, "cl1", "chan1"); err != nil {
+		t.Fatal(err)
+	}
+	hard := mattermost.Post{ID: "p1", ChannelID: "chan1", UserID: "coach1", CreateAt: time.Now(),
+		Message: "Indien u de brief heeft ontvangen, dient u deze zo spoedig mogelijk te retourneren aan de gemeente zodat wij uw aanvraag kunnen verwerken."}
+	b.onPost(ctx, hard)
+	if len(replies.got) != 1 || replies.got[0].Reply.Text != hard.Message {
+		t.Fatalf("reply not passed on unchanged: %+v", replies.got)
+	}
+	if len(ephemeral) != 1 || !strings.HasPrefix(ephemeral[0], "coach1: 💡") || !strings.Contains(ephemeral[0], `"ontvangen" → "krijgen"`) {
+		t.Fatalf("tips = %q", ephemeral)
+	}
+	b.onPost(ctx, mattermost.Post{ID: "p2", ChannelID: "chan1", UserID: "coach1", CreateAt: time.Now(), Message: "Ik bel je morgen om 10 uur."})
+	if len(ephemeral) != 1 {
+		t.Fatalf("an easy reply got a tip")
+	}
+	b.setHints(ctx, "coach1", false)
+	hard.ID = "p3"
+	b.onPost(ctx, hard)
+	if len(ephemeral) != 1 || len(replies.got) != 3 {
+		t.Fatalf("tips after turning them off: %d, replies %d", len(ephemeral), len(replies.got))
 	}
 }

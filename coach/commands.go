@@ -23,7 +23,16 @@ func (b *Bridge) maybeCommand(ctx context.Context, p mattermost.Post) {
 	b.mu.Lock()
 	username := b.users[p.UserID]
 	b.mu.Unlock()
-	reply, files := b.runCommand(ctx, username, p.Message)
+	var reply string
+	var files []mattermost.File
+	switch strings.ToLower(strings.TrimSpace(p.Message)) {
+	case "tips uit":
+		reply = b.setHints(ctx, p.UserID, false)
+	case "tips aan":
+		reply = b.setHints(ctx, p.UserID, true)
+	default:
+		reply, files = b.runCommand(ctx, username, p.Message)
+	}
 	if _, err := b.mm.CreatePost(ctx, mattermost.Post{ChannelID: p.ChannelID, RootID: p.RootID, Message: reply}, files); err != nil {
 		b.log.Warn("answer staff command", "post", p.ID, "err", err)
 	}

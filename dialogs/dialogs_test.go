@@ -316,3 +316,61 @@ func TestEveryReplyKeyExistsInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// Every message that offers ❓ Ik snap het niet has a simpler version, and
+// that version is shorter; pressing the button gives it after a kind word.
+func TestSimplerVersions(t *testing.T) {
+	tx := texts(t)
+	env := dialogs.Env{Texts: tx, Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), Check: check(t)}
+	c := dialogs.Client{ID: "c1", FirstName: "Sanne", Coach: "Piet", Lang: "nl", ChatID: 42, LinkedUpdate: 1}
+	events := []dialogs.Event{
+		{Kind: dialogs.KindText, Text: "❓ Help"}, {Kind: dialogs.KindEdited, Text: "x"},
+		{Kind: dialogs.KindText, Text: "ik wil niet meer leven"}, {Kind: dialogs.KindText, Text: "hij slaat me, ik ben bang"},
+		{Kind: dialogs.KindText, Text: "mn vriend wil mijn pinpas lenen"}, {Kind: dialogs.KindText, Text: "de deurwaarder staat voor de deur"},
+		{Kind: dialogs.KindText, Text: "✉️ Hulp met een brief"},
+	}
+	offered := 0
+	for _, lang := range tx.Languages() {
+		c.Lang = lang
+		var st dialogs.State
+		for _, ev := range events {
+			var eff []dialogs.Effect
+			st, eff = dialogs.Step(env, c, st, ev)
+			for _, e := range eff {
+				r, ok := e.(dialogs.Reply)
+				if !ok {
+					continue
+				}
+				for _, row := range r.Keyboard.Rows {
+					for _, b := range row {
+						key, ok := strings.CutPrefix(b.Data, "simple:")
+						if !ok {
+							continue
+						}
+						offered++
+						if !tx.Has(lang, key+".simple") {
+							t.Errorf("%s: %s offers a simpler version it does not have", lang, key)
+						}
+						if len(strings.Fields(tx.Text(lang, key+".simple", map[string]any{"Coach": "Piet"}))) >= len(strings.Fields(r.Text)) {
+							t.Errorf("%s: %s.simple is not shorter", lang, key)
+						}
+						_, out := dialogs.Step(env, c, st, dialogs.Event{Kind: dialogs.KindButton, Data: b.Data, CallbackID: "q"})
+						if len(out) != 3 || out[1].(dialogs.Reply).Key != "simple.ok" || out[2].(dialogs.Reply).Key != key+".simple" {
+							t.Errorf("%s: pressing %s gave %v", lang, b.Data, out)
+						}
+					}
+				}
+			}
+		}
+	}
+	if offered < 10 {
+		t.Fatalf("only %d messages offered a simpler version", offered)
+	}
+	for _, lang := range tx.Languages() {
+		for _, k := range tx.Keys(lang) {
+			if base, ok := strings.CutSuffix(k, ".simple"); ok && !tx.Has(lang, base) {
+				t.Errorf("%s: %s has no original", lang, k)
+			}
+		}
+	}
+}

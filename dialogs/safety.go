@@ -54,7 +54,7 @@ func (s stepper) concern(ev Event, c Concern, next State, normal []Effect) (Stat
 			keys = []string{"safety.urgent", "safety.112"}
 		}
 		for i, k := range keys {
-			r := Reply{Lane: Urgent, Key: k, Text: s.text(k)}
+			r := s.withSimpler(Reply{Lane: Urgent, Key: k, Text: s.text(k)})
 			if i == len(keys)-1 {
 				r.Keyboard = s.menuKeyboard()
 			}
@@ -83,6 +83,9 @@ func (s stepper) concern(ev Event, c Concern, next State, normal []Effect) (Stat
 					key = "safety.high_exploitation"
 				}
 				e = Reply{Lane: Urgent, Key: key, Text: s.text(key), Keyboard: e.Keyboard}
+				if e.Keyboard.Kind == NoKeyboard {
+					e = s.withSimpler(e)
+				}
 			}
 			out = append(out, e)
 		default:
@@ -94,7 +97,7 @@ func (s stepper) concern(ev Event, c Concern, next State, normal []Effect) (Stat
 	}
 	if c.Severity == SevHigh {
 		if c.Category == "violence" {
-			out = append(out, Reply{Lane: Urgent, Key: "safety.veiligthuis", Text: s.text("safety.veiligthuis")})
+			out = append(out, s.withSimpler(Reply{Lane: Urgent, Key: "safety.veiligthuis", Text: s.text("safety.veiligthuis")}))
 		}
 		out = append(out, RaiseAlert{Severity: c.Severity, Category: c.Category})
 	}

@@ -162,13 +162,32 @@ func (s stepper) reply(key string, kb KeyboardKind) Reply {
 		r.Keyboard = s.menuKeyboard()
 	case RemoveKeyboard:
 		r.Keyboard = Keyboard{Kind: RemoveKeyboard}
+	default:
+		r = s.withSimpler(r)
 	}
 	return r
 }
 
 func (s stepper) inline(key string, buttons ...Button) Reply {
-	return Reply{Lane: Normal, Key: key, Text: s.text(key), Keyboard: Keyboard{Kind: InlineKeyboard, Rows: [][]Button{buttons}}}
+	return s.withSimpler(Reply{Lane: Normal, Key: key, Text: s.text(key), Keyboard: Keyboard{Kind: InlineKeyboard, Rows: [][]Button{buttons}}})
 }
+
+// withSimpler adds the ❓ Ik snap het niet button to a message that has a
+// simpler version (its key plus ".simple"). A message with the big menu
+// buttons cannot carry it: Telegram allows one kind of keyboard.
+func (s stepper) withSimpler(r Reply) Reply {
+	if r.Key == "" || !s.env.Texts.Has(s.c.Lang, r.Key+simpleSuffix) || r.Keyboard.Kind == MenuKeyboard || r.Keyboard.Kind == RemoveKeyboard {
+		return r
+	}
+	r.Keyboard.Kind = InlineKeyboard
+	r.Keyboard.Rows = append(r.Keyboard.Rows, []Button{{Text: s.text("button.simpler"), Data: dataSimpler + r.Key}})
+	return r
+}
+
+const (
+	simpleSuffix = ".simple"
+	dataSimpler  = "simple:"
+)
 
 func (s stepper) menuKeyboard() Keyboard {
 	b := func(a string) Button { return Button{Text: s.text("button." + a)} }
@@ -200,9 +219,13 @@ func (s stepper) command(st State, ev Event) (State, []Effect) {
 			s.inline("stop.confirm", Button{Text: s.text("button.stop_yes"), Data: dataStopYes}, Button{Text: s.text("button.stop_no"), Data: dataStopNo}),
 		}
 	case "taal", "language":
-		return State{Step: StepChooseLang, Since: s.env.Now}, []Effect{
-			s.inline("lang.choose", Button{Text: s.text("button.lang_nl"), Data: dataLangPfx + "nl"}, Button{Text: s.text("button.lang_en"), Data: dataLangPfx + "en"}),
+		// Every language with a file gets a button: adding a language is
+		// adding a file.
+		var btns []Button
+		for _, l := range s.env.Texts.Languages() {
+			btns = append(btns, Button{Text: s.env.Texts.Text(l, "lang.name", nil), Data: dataLangPfx + l})
 		}
+		return State{Step: StepChooseLang, Since: s.env.Now}, []Effect{s.inline("lang.choose", btns...)}
 	case "menu":
 		return State{}, []Effect{s.reply("menu.intro", MenuKeyboard)}
 	}
@@ -220,6 +243,15 @@ func (s stepper) button(st State, ev Event) (State, []Effect) {
 			s.reply("stop.done", RemoveKeyboard))
 	case ev.Data == dataStopNo && st.Step == StepConfirmStop:
 		return State{}, append(done, s.reply("stop.kept", MenuKeyboard))
+	case strings.HasPrefix(ev.Data, dataSimpler):
+		key := strings.TrimPrefix(ev.Data, dataSimpler) + simpleSuffix
+		if s.env.Texts.Has(s.c.Lang, key) {
+			// The dialog stays where it was: the simpler words explain the
+			// same step.
+			return st, []Effect{AnswerButton{CallbackID: ev.CallbackID},
+				Reply{Lane: Normal, Key: "simple.ok", Text: s.text("simple.ok")},
+				Reply{Lane: Normal, Key: key, Text: s.text(key)}}
+		}
 	case ev.Data == dataCancel && st.Step != StepIdle:
 		return State{}, append(done, s.reply("dialog.cancelled", MenuKeyboard))
 	case ev.Data == dataLetterDone && st.Step == StepLetterPages:

@@ -115,6 +115,8 @@ const MaxLetterPages = 10
 type Texts interface {
 	Text(lang, key string, data map[string]any) string
 	Supported(lang string) bool
+	Has(lang, key string) bool
+	Languages() []string
 }
 
 // Env is what a step may read besides state and event.

@@ -82,6 +82,9 @@ func (t *Texts) Keys(lang string) []string {
 	return out
 }
 
+// Has reports whether lang's file has key.
+func (t *Texts) Has(lang, key string) bool { return t.keys[lang][key] }
+
 // Supported reports whether lang has a message file.
 func (t *Texts) Supported(lang string) bool { return t.localizers[lang] != nil }
 
