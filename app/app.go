@@ -24,8 +24,10 @@ import (
 	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/locales"
 	"github.com/waakvlam/waakvlam/mattermost"
+	"github.com/waakvlam/waakvlam/metrics"
 	"github.com/waakvlam/waakvlam/pipeline"
 	"github.com/waakvlam/waakvlam/programme"
+	"github.com/waakvlam/waakvlam/ratelimit"
 	"github.com/waakvlam/waakvlam/scheduler"
 	"github.com/waakvlam/waakvlam/signals"
 	"github.com/waakvlam/waakvlam/staff"
@@ -42,6 +44,7 @@ type App struct {
 	Telegram *bot.Telegram
 	Pipeline *pipeline.Pipeline
 	Bridge   *coach.Bridge // nil without Mattermost
+	Metrics  *metrics.Waakvlam
 	// Schedules holds reminders and check-ins; Scheduler claims them when due.
 	Schedules *scheduler.Store
 	Scheduler *scheduler.Scheduler
@@ -118,6 +121,23 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		opt.Files = a.Bridge
 		opt.PartitionWorkers = append(opt.PartitionWorkers, a.Bridge.Loop)
 	}
+	a.Metrics = metrics.New(func(ctx context.Context) (metrics.Depths, error) {
+		out, in, co, err := st.QueueDepths(ctx)
+		d := metrics.Depths{Outbox: map[string]int64{}, Intake: in, Coach: co}
+		for l, n := range out {
+			d.Outbox[metrics.LaneLabel(string(l))] = n
+		}
+		return d, err
+	})
+	if opt.Metrics == nil {
+		opt.Metrics = a.Metrics
+	}
+	if opt.Limiter == nil {
+		opt.Limiter = ratelimit.New(rdb, ratelimit.Options{
+			Global: noLimit(cfg.RateGlobal), GlobalBurst: cfg.RateGlobalBurst,
+			PerChat: noLimit(cfg.RateChat), ChatBurst: cfg.RateChatBurst,
+		})
+	}
 	a.Pipeline = pipeline.New(st, texts, tg, log, opt)
 	if a.Bridge != nil {
 		a.Bridge.Replies = a.Pipeline
@@ -127,7 +147,15 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	return a, nil
 }
 
-// Handler serves /healthz, /readyz and, in webhook mode, the webhook path.
+// noLimit maps the setting's 0 (no limit) to the limiter's negative.
+func noLimit(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
+// Handler serves /healthz, /readyz, /metrics and, in webhook mode, the webhook path.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -142,6 +170,7 @@ func (a *App) Handler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	mux.Handle("GET /metrics", a.Metrics.Registry.Handler())
 	if a.Bridge != nil {
 		mux.Handle("POST /mattermost/command", a.Bridge.CommandHandler())
 		mux.Handle("POST /mattermost/action", a.Bridge.ActionHandler())

@@ -41,6 +41,8 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(srv.Close)
 	cfg, _, err := config.Load("test", func(string) string { return "" }, []string{
 		"-telegram-token", token, "-telegram-api-url", srv.URL, "-redis-url", "redis://unused", "-http-addr", "",
+		// Functional tests: Telegram's limits are tested in ratelimit and loadtest.
+		"-rate-global", "0", "-rate-chat", "0",
 	}, config.Need{Telegram: true, Redis: true})
 	if err != nil {
 		t.Fatal(err)

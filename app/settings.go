@@ -13,12 +13,12 @@ import (
 // Settings is the programme configuration every replica uses: stored in
 // Redis, so a change made through one replica reaches all of them.
 type Settings struct {
-	st   *store.Store
-	log  *slog.Logger
+	st  *store.Store
+	log *slog.Logger
 	// onChange is told about new settings (quiet hours for the scheduler).
 	onChange func(programme.Config)
-	cur  atomic.Pointer[programme.Config]
-	yaml atomic.Value // string
+	cur      atomic.Pointer[programme.Config]
+	yaml     atomic.Value // string
 }
 
 func newSettings(st *store.Store, log *slog.Logger, initial programme.Config) *Settings {

@@ -122,6 +122,9 @@ func TestRemindersCheckinsAndQuietSignals(t *testing.T) {
 		r.emu.UserPresses(chat, ci.MessageID, sad)
 		time.Sleep(500 * time.Millisecond)
 		clk.Add(22 * time.Hour)
+		// A word now and then keeps the silence clock from running out.
+		r.emu.UserSays(chat, "hoi")
+		time.Sleep(300 * time.Millisecond)
 	}
 	signals := waitPosts(t, a, inv.ClientID, "signal", 2)
 	if signals[1].Info != pipeline.InfoLowMood {

@@ -60,6 +60,7 @@ func TestIntegrationBridge(t *testing.T) {
 	cfg, _, err := config.Load("test", func(string) string { return "" }, []string{
 		"-telegram-token", token, "-telegram-api-url", tgsrv.URL, "-http-addr", "", "-bot-username", "WaakTestBot",
 		"-mattermost-url", url, "-mattermost-token", botToken, "-mattermost-team", team, "-staff-file", staffFile,
+		"-rate-global", "0", "-rate-chat", "0",
 	}, config.Need{Telegram: true})
 	if err != nil {
 		t.Fatal(err)
@@ -401,6 +402,7 @@ func TestIntegrationMattermostAwayKeepsPostsInOrder(t *testing.T) {
 	cfg, _, err := config.Load("test", func(string) string { return "" }, []string{
 		"-telegram-token", token, "-telegram-api-url", tgsrv.URL, "-http-addr", "", "-bot-username", "WaakTestBot",
 		"-mattermost-url", "http://" + px.ln.Addr().String(), "-mattermost-token", botToken, "-mattermost-team", team, "-staff-file", staffFile,
+		"-rate-global", "0", "-rate-chat", "0",
 	}, config.Need{Telegram: true})
 	if err != nil {
 		t.Fatal(err)

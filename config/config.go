@@ -7,8 +7,10 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +36,13 @@ type Config struct {
 	StaffFile       string
 	CommandURL      string
 	ProgrammeFile   string
+	// Telegram's send limits, shared by all replicas through Redis:
+	// messages per second for the whole bot and per chat (0: no limit),
+	// and how many may go at once.
+	RateGlobal      float64
+	RateGlobalBurst int
+	RateChat        float64
+	RateChatBurst   int
 }
 
 // Error names the variable that is missing or wrong.
@@ -58,6 +67,7 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 	var raw struct {
 		token, api, mode, hook, secret, redisURL, addr, tz, ttl, user, level string
 		mmURL, mmToken, mmTeam, staffFile, cmdURL, progFile                  string
+		rateGlobal, rateGlobalBurst, rateChat, rateChatBurst                 string
 	}
 	settings := []setting{
 		{"WAAKVLAM_TELEGRAM_TOKEN", "telegram-token", "", "Telegram bot token", &raw.token},
@@ -76,6 +86,10 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		{"WAAKVLAM_MATTERMOST_TEAM", "mattermost-team", "", "Mattermost team (name) of the client channels", &raw.mmTeam},
 		{"WAAKVLAM_STAFF_FILE", "staff-file", "", "YAML file with coaches, project leaders and the on-call contact", &raw.staffFile},
 		{"WAAKVLAM_PROGRAMME_FILE", "programme-file", "", "YAML file with quiet hours, levels, groups, snooze and grace times (see programme/example.yaml)", &raw.progFile},
+		{"WAAKVLAM_RATE_GLOBAL", "rate-global", "30", "messages per second to Telegram for the whole bot, over all replicas (0: no limit)", &raw.rateGlobal},
+		{"WAAKVLAM_RATE_GLOBAL_BURST", "rate-global-burst", "10", "messages that may go to Telegram at once (urgent replies may use all of it, bulk 2)", &raw.rateGlobalBurst},
+		{"WAAKVLAM_RATE_CHAT", "rate-chat", "1", "messages per second to one chat (0: no limit)", &raw.rateChat},
+		{"WAAKVLAM_RATE_CHAT_BURST", "rate-chat-burst", "3", "messages that may go to one chat at once", &raw.rateChatBurst},
 		{"WAAKVLAM_MATTERMOST_COMMAND_URL", "mattermost-command-url", "", "public URL of /mattermost/command for the /waakvlam slash command (empty: direct messages only)", &raw.cmdURL},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -97,6 +111,30 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		MattermostURL: strings.TrimRight(raw.mmURL, "/"), MattermostToken: raw.mmToken, MattermostTeam: raw.mmTeam,
 		StaffFile: raw.staffFile, CommandURL: raw.cmdURL, ProgrammeFile: raw.progFile}
 	var err error
+	for _, r := range []struct {
+		env, raw string
+		f        *float64
+		n        *int
+	}{
+		{"WAAKVLAM_RATE_GLOBAL", raw.rateGlobal, &c.RateGlobal, nil},
+		{"WAAKVLAM_RATE_GLOBAL_BURST", raw.rateGlobalBurst, nil, &c.RateGlobalBurst},
+		{"WAAKVLAM_RATE_CHAT", raw.rateChat, &c.RateChat, nil},
+		{"WAAKVLAM_RATE_CHAT_BURST", raw.rateChatBurst, nil, &c.RateChatBurst},
+	} {
+		if r.f != nil {
+			v, perr := strconv.ParseFloat(r.raw, 64)
+			if perr != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+				return c, fs, &Error{r.env, fmt.Sprintf("%q: give messages per second, for example 30 (0: no limit)", r.raw)}
+			}
+			*r.f = v
+			continue
+		}
+		v, perr := strconv.Atoi(r.raw)
+		if perr != nil || v < 1 {
+			return c, fs, &Error{r.env, fmt.Sprintf("%q: give a whole number of 1 or more", r.raw)}
+		}
+		*r.n = v
+	}
 	if c.TimeZone, err = time.LoadLocation(raw.tz); err != nil || raw.tz == "" {
 		return c, fs, &Error{"WAAKVLAM_TIMEZONE", fmt.Sprintf("unknown time zone %q, for example Europe/Amsterdam", raw.tz)}
 	}

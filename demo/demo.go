@@ -72,7 +72,8 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	defer srv.Close()
 
 	cfg, _, err := config.Load("demo", func(string) string { return "" },
-		[]string{"-telegram-token", token, "-telegram-api-url", srv.URL, "-http-addr", ""}, config.Need{})
+		// The emulator has no limits, and a demo should answer at once.
+		[]string{"-telegram-token", token, "-telegram-api-url", srv.URL, "-http-addr", "", "-rate-global", "0", "-rate-chat", "0"}, config.Need{})
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,9 @@ import (
 
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/metrics"
 	"github.com/waakvlam/waakvlam/programme"
+	"github.com/waakvlam/waakvlam/ratelimit"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -40,6 +42,11 @@ type Options struct {
 	Block    time.Duration // how long a read waits for new work
 	Now      func() time.Time
 	Files    FileSource // where coach files come from; nil: none can be sent
+	// Limiter holds sends within Telegram's limits over all replicas; nil
+	// sends as fast as Telegram accepts (429s are still honoured).
+	Limiter *ratelimit.Limiter
+	// Metrics, when set, counts sends, retries, 429s and latencies.
+	Metrics *metrics.Waakvlam
 	// PartitionWorkers run for each partition this replica holds, next to
 	// its worker and sender (the coach bridge's queue loop).
 	PartitionWorkers []func(ctx context.Context, part store.Partition)
@@ -249,6 +256,10 @@ func (p *Pipeline) processLoop(ctx context.Context, part store.Partition) {
 				sleepCtx(ctx, 500*time.Millisecond)
 				pending = true // try it again
 				break
+			}
+			if m := p.opt.Metrics; m != nil {
+				m.Processed.With(e.Type).Inc()
+				m.Process.With(e.Type).Observe(entryAge(e.ID, p.opt.Now()).Seconds())
 			}
 		}
 	}

@@ -39,6 +39,10 @@ const Partitions = 16
 //	wv:{pNN}:pending             zset     sent reminders waiting for ✅ Gedaan, by deadline ("client|occurrence")
 //	wv:{pNN}:silence             zset     clients by the time their silence becomes a signal
 //	wv:{pNN}:mmch:<channel>      string   Mattermost channel -> client, in the channel's partition
+//	wv:{rate}:g                  hash     bot-wide send bucket (package ratelimit), TTL
+//	wv:{rate}:c:<hash(chat)>     hash     per-chat send bucket, TTL
+//	wv:{rate}:429                string   bot-wide back-off after Telegram's 429, TTL
+//	wv:{staff}:nohints           set      coaches (Mattermost user ids) who turned language tips off
 //	wv:{poll}:lease              string   the one getUpdates poller per bot token
 //	wv:{sys}:replicas            zset     live replicas by heartbeat time
 //	wv:{cfg}:programme           string   the programme settings (YAML), shared by all replicas

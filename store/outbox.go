@@ -21,18 +21,42 @@ type OutEntry struct {
 // call, most urgent lane first. pending=true re-reads messages taken before
 // but not acknowledged.
 func (s *Store) ReadOutbox(ctx context.Context, p Partition, count int, block time.Duration, pending bool) ([]OutEntry, error) {
-	id := ">"
+	from := map[Lane]string{}
+	for _, l := range Lanes {
+		from[l] = ">"
+		if pending {
+			from[l] = "0"
+		}
+	}
 	if pending {
-		id = "0"
 		block = -1
 	}
-	streams := make([]string, 0, 2*len(Lanes))
+	return s.ReadOutboxLanes(ctx, p, from, count, block)
+}
+
+// ReadOutboxLanes reads up to count messages from each lane in from, in
+// one call, most urgent lane first. from gives per lane where to read: ">"
+// for new messages, or an id to re-read this sender's unacknowledged
+// messages after that id ("0" from the start). block < 0 does not wait; it
+// only applies when every lane reads new messages. A sender that holds
+// enough bulk in hand leaves the bulk lane out, so that its wait is cut
+// short by a new urgent or normal message only.
+func (s *Store) ReadOutboxLanes(ctx context.Context, p Partition, from map[Lane]string, count int, block time.Duration) ([]OutEntry, error) {
+	streams := make([]string, 0, 2*len(from))
+	var ids []string
 	for _, l := range Lanes {
-		streams = append(streams, p.Outbox(l))
+		if id, ok := from[l]; ok {
+			streams = append(streams, p.Outbox(l))
+			ids = append(ids, id)
+			if id != ">" {
+				block = -1
+			}
+		}
 	}
-	for range Lanes {
-		streams = append(streams, id)
+	if len(ids) == 0 {
+		return nil, nil
 	}
+	streams = append(streams, ids...)
 	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
 		Group: groupSend, Consumer: consumer, Streams: streams, Count: int64(count), Block: block,
 	}).Result()
@@ -104,6 +128,37 @@ func (s *Store) OutboxBacklog(ctx context.Context, p Partition) (map[Lane]int64,
 		out[l] = c.Val()
 	}
 	return out, nil
+}
+
+// QueueDepths counts, over all partitions in one round trip, the outbox
+// messages per lane, the intake entries and the coach posts waiting or in
+// progress (XLEN; handled entries are deleted). For /metrics.
+func (s *Store) QueueDepths(ctx context.Context) (outbox map[Lane]int64, intake, coach int64, err error) {
+	pipe := s.rdb.Pipeline()
+	type lens struct {
+		out       map[Lane]*redis.IntCmd
+		in, coach *redis.IntCmd
+	}
+	all := make([]lens, Partitions)
+	for p := Partition(0); p < Partitions; p++ {
+		l := lens{out: map[Lane]*redis.IntCmd{}, in: pipe.XLen(ctx, p.Intake()), coach: pipe.XLen(ctx, p.CoachQueue())}
+		for _, ln := range Lanes {
+			l.out[ln] = pipe.XLen(ctx, p.Outbox(ln))
+		}
+		all[p] = l
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, 0, 0, fmt.Errorf("queue depths: %w", err)
+	}
+	outbox = map[Lane]int64{}
+	for _, l := range all {
+		intake += l.in.Val()
+		coach += l.coach.Val()
+		for ln, c := range l.out {
+			outbox[ln] += c.Val()
+		}
+	}
+	return outbox, intake, coach, nil
 }
 
 // CoachPost is a post waiting for the coach bridge.

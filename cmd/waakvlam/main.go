@@ -22,6 +22,7 @@ Commands:
   serve                 run the bot (settings: WAAKVLAM_* environment variables or flags, see serve -h)
   demo                  try the bot in this terminal on embedded Redis and Telegram
   client add            invite a client: --name <first name> --coach <coach name> [--lang nl] [--qr file.png]
+  loadtest              run the serving process against a fake Telegram on its own Redis; print measured figures as JSON (see loadtest -h)
   classify              read messages from stdin, print the concern classification as JSON lines
   lint-texts            check every client text in the locales against the easy-language rules [-all]
   schedule preview      the next times of a schedule: "<elke werkdag om 8:00 | cron>" [-n 5] [--from 2026-03-28T12:00]
@@ -54,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = clientAdd(ctx, args[2:], getenv, stdout)
 	case "classify":
 		err = classify(stdin, stdout)
+	case "loadtest":
+		err = loadTest(ctx, args[1:], stdout, stderr)
 	case "lint-texts":
 		err = lintTexts(args[1:], stdout)
 	case "schedule":
