@@ -129,3 +129,13 @@ func TestRouteFollowsCoachHours(t *testing.T) {
 		t.Errorf("interval %v", d.Interval())
 	}
 }
+
+func TestExampleStaffFileParses(t *testing.T) {
+	d, err := Load("../deploy/staff.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.RoleOf("pl-anna") != ProjectLeader || d.EscalateAfter != 15*time.Minute || len(d.CoachHours.Days) != 5 {
+		t.Fatalf("example: %+v", d)
+	}
+}
