@@ -54,7 +54,8 @@ func TestIntegrationBridge(t *testing.T) {
 	tgsrv := httptest.NewServer(emu)
 	defer tgsrv.Close()
 	staffFile := filepath.Join(t.TempDir(), "staff.yaml")
-	if err := os.WriteFile(staffFile, []byte("coaches:\n  - {username: "+coachUser+", name: Piet}\nproject_leaders: []\n"), 0o600); err != nil {
+	coach2User := os.Getenv("WAAKVLAM_MM_COACH2_USERNAME")
+	if err := os.WriteFile(staffFile, []byte("coaches:\n  - {username: "+coachUser+", name: Piet}\n  - {username: "+coach2User+", name: Sanne}\nproject_leaders: []\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, _, err := config.Load("test", func(string) string { return "" }, []string{
@@ -126,12 +127,40 @@ func TestIntegrationBridge(t *testing.T) {
 		t.Fatalf("photo post carries %d files", len(photoPost.FileIDs))
 	}
 
+	// The letter dialog: pages, who it is from, one post with the pages.
+	emu.AddFile("page-1", "brief1.jpg", pngBytes())
+	emu.UserSays(chat, "✉️ Hulp met een brief")
+	before := len(emu.Sent())
+	emu.UserSends(chat, map[string]any{"photo": []map[string]any{{"file_id": "page-1", "file_unique_id": "l1", "width": 8, "height": 8}}})
+	deadline := time.Now().Add(20 * time.Second)
+	var klaar emulator.Message
+	for time.Now().Before(deadline) && klaar.MessageID == 0 {
+		for _, m := range emu.Sent()[before:] {
+			if len(m.Inline) > 0 && m.Inline[0][0].Data == "letter:done" && strings.Contains(m.Text, "Bladzijde 1") {
+				klaar = m
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if klaar.MessageID == 0 {
+		t.Fatal("no page confirmation")
+	}
+	emu.UserPresses(chat, klaar.MessageID, "letter:done")
+	emu.UserPresses(chat, waitButton(t, emu, chat, "letter:from:gemeente").MessageID, "letter:from:gemeente")
+	emu.UserPresses(chat, waitButton(t, emu, chat, "letter:noq").MessageID, "letter:noq")
+	letter := waitPost(t, coach, channel, start, func(p mattermost.Post) bool { return strings.Contains(p.Message, "Brief** van Gemeente") })
+	if len(letter.FileIDs) != 1 {
+		t.Fatalf("letter post carries %d files", len(letter.FileIDs))
+	}
+	time.Sleep(500 * time.Millisecond)
+	nSent := len(waitSent(t, emu, chat, 1))
+
 	// 3. The coach answers; the client gets it; the post gets a ✅.
 	reply, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "Ja hoor, bel me om 10 uur."}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := waitSent(t, emu, chat, 6)
+	got := waitSent(t, emu, chat, nSent+1)
 	if last := got[len(got)-1]; !strings.Contains(last.Text, "Ja hoor, bel me om 10 uur.") || !strings.Contains(last.Text, "Piet") {
 		t.Fatalf("client got %q", last.Text)
 	}
@@ -144,7 +173,7 @@ func TestIntegrationBridge(t *testing.T) {
 	if _, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: ""}, []mattermost.File{{Name: "plan.png", MIME: "image/png", Data: pngBytes()}}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline = time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) && emu.Calls("sendPhoto") == 0 {
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -463,4 +492,24 @@ func TestIntegrationMattermostAwayKeepsPostsInOrder(t *testing.T) {
 	if strings.Join(order, ",") != "1,2,3" {
 		t.Fatalf("posts arrived as %v, want 1,2,3 once each", order)
 	}
+}
+
+// waitButton waits for a message to chat that carries a button with data.
+func waitButton(t *testing.T, emu *emulator.Server, chat int64, data string) emulator.Message {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range emu.Sent() {
+			for _, row := range m.Inline {
+				for _, b := range row {
+					if m.ChatID == chat && b.Data == data {
+						return m
+					}
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no button %q", data)
+	return emulator.Message{}
 }

@@ -12,6 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Time zones (Europe/Amsterdam and its daylight saving) work on any
+	// machine, also in a minimal container image.
+	_ "time/tzdata"
 
 	"github.com/waakvlam/waakvlam/config"
 )
