@@ -405,3 +405,37 @@ func TestTwoReplicasShareTheWorkAndAnswerOnce(t *testing.T) {
 		t.Logf("partition owners: %v (spreading takes a lease period)", owners)
 	}
 }
+
+// A client who blocked the bot: Telegram's 403 is not retried, and the
+// coach is told once, not for every message.
+func TestBlockedClientIsReportedToTheCoachOnce(t *testing.T) {
+	r := newRig(t)
+	id := r.invite("Kim", "BLOCK234")
+	a, _ := r.start("a")
+	r.emu.UserSays(55, "/start BLOCK234")
+	r.waitTexts(55, 3)
+	r.emu.Fail("sendMessage", emulator.Failure{Code: 403, Times: 2})
+	r.emu.UserSays(55, "hoi")
+	r.emu.UserSays(55, "hallo")
+	deadline := time.Now().Add(10 * time.Second)
+	var notices []pipeline.CoachPost
+	for time.Now().Before(deadline) {
+		notices = nil
+		for _, cp := range coachPosts(t, a, id) {
+			if cp.Kind == pipeline.KindDelivery && cp.Report == "" {
+				notices = append(notices, cp)
+			}
+		}
+		if len(notices) > 0 && r.emu.Calls("sendMessage") >= 5 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if len(notices) != 1 || notices[0].Reason != pipeline.ReasonBlocked {
+		t.Fatalf("notices = %+v", notices)
+	}
+	if n := r.emu.Calls("sendMessage"); n != 5 {
+		t.Fatalf("sendMessage called %d times: a 403 must not be retried", n)
+	}
+}

@@ -256,6 +256,23 @@ var reasons = map[string]string{
 // reportDelivery marks the coach's post: ✅ delivered, ⚠️ with a short
 // reply saying why not.
 func (b *Bridge) reportDelivery(ctx context.Context, cp pipeline.CoachPost) error {
+	if cp.Report == "" {
+		// Not a coach's post: a bot message that did not arrive.
+		c, ok, err := b.st.LoadClient(ctx, cp.ClientID)
+		if err != nil || !ok {
+			return err
+		}
+		ch, err := b.ensureChannel(ctx, c)
+		if err != nil {
+			return err
+		}
+		why := reasons[cp.Reason]
+		if why == "" {
+			why = "onbekende fout"
+		}
+		_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: ch, Message: fmt.Sprintf("⚠️ Een bericht van de bot kwam niet aan bij %s: %s. Je hoort dit één keer per dag.", c.FirstName, why)}, nil)
+		return err
+	}
 	if cp.OK {
 		return b.mm.AddReaction(ctx, cp.Report, "white_check_mark")
 	}

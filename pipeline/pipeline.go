@@ -502,9 +502,7 @@ func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Eve
 	}
 	out := func(lane dialogs.Lane, o bot.Outgoing) error {
 		o.ChatID = ev.ChatID
-		if o.Report != "" {
-			o.Client = clientID
-		}
+		o.Client = clientID
 		b, err := json.Marshal(o)
 		if err != nil {
 			return fmt.Errorf("encode outgoing: %w", err)

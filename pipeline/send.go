@@ -350,7 +350,14 @@ func reason(err error) string {
 // bridge turns it into a ✅ or ⚠️ on the post.
 func (p *Pipeline) report(ctx context.Context, part store.Partition, o bot.Outgoing, why string) {
 	if o.Report == "" {
-		return
+		// A bot message the client did not get (blocked, chat gone): the
+		// coach hears it once a day, not for every message.
+		if why == "" || o.Client == "" || o.Op == bot.OpAnswer || o.Op == bot.OpClear {
+			return
+		}
+		if first, err := p.st.FirstNotice(context.WithoutCancel(ctx), o.Client, why, 24*time.Hour); err != nil || !first {
+			return
+		}
 	}
 	b, _ := json.Marshal(CoachPost{ClientID: o.Client, Kind: KindDelivery, Report: o.Report, OK: why == "", Reason: why, Time: p.opt.Now()})
 	if err := p.st.PushCoach(context.WithoutCancel(ctx), part, b); err != nil {

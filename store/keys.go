@@ -38,6 +38,7 @@ const Partitions = 16
 //	wv:{pNN}:audit               stream   audit log: escalations, acknowledgements (who, what, when), trimmed by age
 //	wv:{pNN}:pending             zset     sent reminders waiting for ✅ Gedaan, by deadline ("client|occurrence")
 //	wv:{pNN}:silence             zset     clients by the time their silence becomes a signal
+//	wv:{pNN}:notice:<kind>:<client> string once-a-day marker for coach notices, TTL 24 h
 //	wv:{pNN}:mmch:<channel>      string   Mattermost channel -> client, in the channel's partition
 //	wv:{rate}:g                  hash     bot-wide send bucket (package ratelimit), TTL
 //	wv:{rate}:c:<hash(chat)>     hash     per-chat send bucket, TTL

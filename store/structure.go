@@ -99,3 +99,13 @@ func (s *Store) ClientField(ctx context.Context, id, field string) (string, erro
 	}
 	return v, err
 }
+
+// FirstNotice reports whether this is the first notice of its kind about
+// a client within ttl, so coaches are told once, not for every message.
+func (s *Store) FirstNotice(ctx context.Context, clientID, kind string, ttl time.Duration) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, PartitionOfClient(clientID).key("notice:"+kind+":"+clientID), "1", ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("notice for %s: %w", clientID, err)
+	}
+	return ok, nil
+}
