@@ -237,18 +237,29 @@ func TestIntegrationBridge(t *testing.T) {
 	}
 
 	// 7. Someone who is not staff gets a polite no.
-	if otherToken := os.Getenv("WAAKVLAM_MM_COACH2_TOKEN"); otherToken != "" {
-		other := mattermost.New(url, otherToken)
-		odm, err := other.DirectChannel(ctx, botID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := other.CreatePost(ctx, mattermost.Post{ChannelID: odm, Message: "client lijst"}, nil); err != nil {
-			t.Fatal(err)
-		}
-		waitPost(t, other, odm, start, func(p mattermost.Post) bool {
-			return p.UserID == botID && strings.Contains(p.Message, "alleen coaches")
-		})
+	other := mattermost.New(url, os.Getenv("WAAKVLAM_MM_COACH2_TOKEN"))
+	if _, err := other.PostsAfter(ctx, channel, start); err == nil {
+		t.Fatal("another coach can read the client's channel")
+	}
+	odm, err := other.DirectChannel(ctx, botID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.CreatePost(ctx, mattermost.Post{ChannelID: odm, Message: "client stop Sanne"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitPost(t, other, odm, start, func(p mattermost.Post) bool {
+		return p.UserID == botID && strings.Contains(p.Message, "Ik vind geen cliënt")
+	})
+	if _, err := other.CreatePost(ctx, mattermost.Post{ChannelID: odm, Message: "client lijst"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitPost(t, other, odm, start, func(p mattermost.Post) bool {
+		return p.UserID == botID && strings.Contains(p.Message, "nog geen cliënten")
+	})
+	cid, _ := a2.Store.ClientOfChannel(ctx, channel)
+	if c, _, _ := a2.Store.LoadClient(ctx, cid); c.Stopped || c.ChatID != chat {
+		t.Fatal("another coach stopped the client")
 	}
 	if errs := emu.Errors(); len(errs) > 0 {
 		t.Fatalf("telegram protocol errors: %v", errs)
