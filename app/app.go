@@ -142,7 +142,7 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	if a.Bridge != nil {
 		a.Bridge.Replies = a.Pipeline
 		a.Bridge.Structure = &coach.Structure{Schedules: a.Schedules, Settings: a.Settings.Get,
-			ApplyLevel: a.Pipeline.ApplyLevel, ProgrammeFile: cfg.ProgrammeFile}
+			ApplyLevel: a.Pipeline.ApplyLevel, ApplyGroup: a.Pipeline.ApplyGroup, ProgrammeFile: cfg.ProgrammeFile}
 	}
 	return a, nil
 }

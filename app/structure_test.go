@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,40 @@ func TestRemindersCheckinsAndQuietSignals(t *testing.T) {
 	}
 	if errs := r.emu.Errors(); len(errs) > 0 {
 		t.Fatalf("protocol errors: %v", errs)
+	}
+}
+
+func TestGroupGivesLevelAndDefaultReminders(t *testing.T) {
+	r := newRig(t)
+	r.cfg.ProgrammeFile = "../programme/example.yaml"
+	a, err := app.New(r.cfg, r.rdb, quiet(), pipeline.Options{Replica: "g"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	id := r.invite("Ravi", "GROEP234")
+	for i := 0; i < 2; i++ { // twice: the same schedules, not more
+		if err := a.Pipeline.ApplyGroup(ctx, id, "Jongeren"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := a.Schedules.List(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, s := range list {
+		kinds = append(kinds, string(s.Kind)+":"+s.Emoji+s.Text)
+	}
+	got := strings.Join(kinds, ",")
+	if len(list) != 3 || !strings.Contains(got, "reminder:⏰Opstaan") || !strings.Contains(got, "checkin:") {
+		t.Fatalf("schedules = %s", got)
+	}
+	c, _, _ := a.Store.LoadClient(ctx, id)
+	if c.Level != string(programme.Normaal) {
+		t.Fatalf("level %q", c.Level)
+	}
+	if err := a.Pipeline.ApplyGroup(ctx, id, "astronauten"); !errors.Is(err, pipeline.ErrNoGroup) {
+		t.Fatalf("unknown group: %v", err)
 	}
 }

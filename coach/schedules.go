@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waakvlam/waakvlam/pipeline"
 	"github.com/waakvlam/waakvlam/programme"
 	"github.com/waakvlam/waakvlam/scheduler"
 	"github.com/waakvlam/waakvlam/staff"
@@ -19,6 +20,8 @@ type Structure struct {
 	Settings  func() programme.Config
 	// ApplyLevel sets a client's intensity and check-in schedule.
 	ApplyLevel func(ctx context.Context, clientID string, level programme.Level) error
+	// ApplyGroup puts a client in a group (level and default reminders).
+	ApplyGroup func(ctx context.Context, clientID, group string) error
 	// ProgrammeFile is reloaded by `instellingen herladen`.
 	ProgrammeFile string
 }
@@ -28,6 +31,9 @@ const oops = "⚠️ Dat lukte niet. Probeer het zo nog eens."
 // runScheduleCommand handles reminders, appointments, levels, status and
 // settings. ok is false when text is not such a command.
 func (b *Bridge) runScheduleCommand(ctx context.Context, username, text string) (string, bool) {
+	if f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(text), "/waakvlam")); len(f) > 0 && strings.EqualFold(f[0], "groep") {
+		return b.cmdGroup(ctx, username, f[1:]), true
+	}
 	cmd, err := staff.ParseScheduleCommand(text)
 	if errors.Is(err, staff.ErrNotScheduleCommand) {
 		return "", false
@@ -231,4 +237,33 @@ func (b *Bridge) storeSettings(ctx context.Context, username, what string, befor
 		return oops
 	}
 	return "✅ Veranderd (en bewaard in het logboek):\n- " + strings.Join(diff, "\n- ") + "\n\nNu:\n" + strings.Join(after.Summary(now, b.cfg.Location, 3), "\n")
+}
+
+// cmdGroup: `groep <cliënt> <groep>` gives a client a group's level and
+// default reminders.
+func (b *Bridge) cmdGroup(ctx context.Context, username string, args []string) string {
+	if b.staff.RoleOf(username) == staff.NoRole {
+		return "Sorry, alleen coaches en projectleiders van Waakvlam kunnen dit gebruiken."
+	}
+	if b.Structure == nil || b.Structure.ApplyGroup == nil {
+		return "Herinneringen staan uit op deze server."
+	}
+	cfg := b.Structure.Settings()
+	if len(args) != 2 {
+		return "🤔 Gebruik: `groep <cliënt> <groep>`. Groepen: " + strings.Join(cfg.GroupNames(), ", ") + "."
+	}
+	c, msg := b.findClient(ctx, username, args[0])
+	if msg != "" {
+		return msg
+	}
+	if err := b.Structure.ApplyGroup(ctx, c.ID, args[1]); err != nil {
+		if errors.Is(err, pipeline.ErrNoGroup) {
+			return fmt.Sprintf("🤔 De groep %q bestaat niet. Groepen: %s.", args[1], strings.Join(cfg.GroupNames(), ", "))
+		}
+		b.log.Warn("apply group", "client", c.ID, "err", err)
+		return oops
+	}
+	_ = b.st.AuditProgramme(ctx, username, "groep "+c.ID, "", strings.ToLower(args[1]), b.Now())
+	reply, _ := b.listSchedules(ctx, c, b.Now())
+	return fmt.Sprintf("✅ **%s** zit nu in groep %s.\n", c.FirstName, strings.ToLower(args[1])) + reply
 }

@@ -95,9 +95,13 @@ func (t *Texts) Text(lang, key string, data map[string]any) string {
 	if l == nil {
 		l = t.localizers[Default]
 	}
-	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: key, TemplateData: data})
-	if err != nil {
-		return key
+	cfg := &i18n.LocalizeConfig{MessageID: key, TemplateData: data}
+	s, err := l.Localize(cfg)
+	if err != nil || !t.keys[lang][key] {
+		// A key this language lacks comes in Dutch rather than not at all.
+		if s, err = t.localizers[Default].Localize(cfg); err != nil {
+			return key
+		}
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package locales
 import (
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestEveryLanguageHasTheSameKeys(t *testing.T) {
@@ -39,5 +40,31 @@ func TestTextRendersPlaceholdersAndFallsBack(t *testing.T) {
 	}
 	if got := tx.Text("nl", "no.such.key", nil); got != "no.such.key" {
 		t.Errorf("missing key = %q", got)
+	}
+}
+
+// Adding a language is adding a file: a new file is loaded, offered and
+// falls back to Dutch for keys it lacks.
+func TestANewLanguageIsAFile(t *testing.T) {
+	nl, err := files.ReadFile("nl.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{
+		"nl.yaml": {Data: nl},
+		"fy.yaml": {Data: []byte("lang.name: \"Frysk\"\nbutton.help: \"❓ Help\"\n")},
+	}
+	tx, err := LoadFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tx.Supported("fy") || strings.Join(tx.Languages(), ",") != "fy,nl" {
+		t.Fatalf("languages %v", tx.Languages())
+	}
+	if got := tx.Text("fy", "lang.name", nil); got != "Frysk" {
+		t.Errorf("fy name = %q", got)
+	}
+	if got := tx.Text("fy", "menu.intro", nil); !strings.Contains(got, "Kies een knop") {
+		t.Errorf("missing fy key does not fall back to nl: %q", got)
 	}
 }

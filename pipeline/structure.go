@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -261,3 +262,37 @@ func (p *Pipeline) ApplyLevel(ctx context.Context, clientID string, level progra
 
 // CheckinSchedule is the id of a client's check-in schedule.
 const CheckinSchedule = "checkin"
+
+// ApplyGroup puts a client in a group: the group's level and its default
+// reminders. Adding the same group again changes nothing (fixed ids).
+func (p *Pipeline) ApplyGroup(ctx context.Context, clientID, group string) error {
+	cfg := p.programme()
+	g, ok := cfg.Groups[strings.ToLower(group)]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrNoGroup, group)
+	}
+	level := g.Level
+	if level == "" {
+		level = cfg.DefaultLevel
+	}
+	if err := p.st.SetClientFields(ctx, clientID, map[string]string{"group": strings.ToLower(group)}); err != nil {
+		return err
+	}
+	if err := p.ApplyLevel(ctx, clientID, level); err != nil {
+		return err
+	}
+	if p.opt.Schedules == nil {
+		return nil
+	}
+	for i, d := range g.Schedules {
+		_, err := p.opt.Schedules.Add(ctx, scheduler.Schedule{ID: fmt.Sprintf("g-%s-%d", strings.ToLower(group), i+1), ClientID: clientID,
+			Kind: scheduler.KindReminder, Spec: d.Spec, Text: d.Text, Emoji: d.Emoji})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ErrNoGroup means the programme has no such group.
+var ErrNoGroup = errors.New("no such group")
