@@ -5,11 +5,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,79 +15,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/waakvlam/waakvlam/internal/redisproc"
 )
 
 // redisServer is a redis-server this run starts and stops.
-type redisServer struct {
-	Addr string
-	cmd  *exec.Cmd
-	dir  string
-}
+type redisServer = redisproc.Server
 
-func startRedis(bin string) (*redisServer, error) {
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("redis-server"); err != nil {
-			return nil, fmt.Errorf("find redis-server (install it, e.g. apt-get install redis-server): %w", err)
-		}
-	}
-	dir, err := os.MkdirTemp("", "waakvlam-loadtest-redis-")
-	if err != nil {
-		return nil, err
-	}
-	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		addr := "127.0.0.1:" + strconv.Itoa(port)
-		c := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-			"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
-		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := c.Start(); err != nil {
-			return nil, fmt.Errorf("start redis-server: %w", err)
-		}
-		if redisReady(addr, 5*time.Second) {
-			return &redisServer{Addr: addr, cmd: c, dir: dir}, nil
-		}
-		_ = c.Process.Kill()
-		_ = c.Wait()
-	}
-	return nil, fmt.Errorf("redis-server did not start")
-}
-
-func (r *redisServer) Stop() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-	}
-	_ = os.RemoveAll(r.dir)
-}
-
-func redisReady(addr string, limit time.Duration) bool {
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func startRedis(bin string) (*redisServer, error) { return redisproc.Start(bin) }
 
 // serveProc is one `waakvlam serve` process.
 type serveProc struct {
@@ -159,7 +92,7 @@ func (l *logCounter) snapshot() (map[string]int, map[string]int) {
 // startServe runs `bin serve` with env added to a clean environment and
 // waits until /readyz answers.
 func startServe(bin string, env map[string]string, logs *logCounter) (*serveProc, error) {
-	port, err := freePort()
+	port, err := redisproc.FreePort()
 	if err != nil {
 		return nil, err
 	}

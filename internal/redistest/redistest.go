@@ -5,25 +5,19 @@ package redistest
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/waakvlam/waakvlam/internal/redisproc"
 )
 
 var (
 	once     sync.Once
 	addr     string
-	cmd      *exec.Cmd
-	workDir  string
+	server   *redisproc.Server
 	startErr error
 )
 
@@ -62,73 +56,11 @@ func start() (string, error) {
 	if a := os.Getenv("WAAKVLAM_TEST_REDIS_ADDR"); a != "" {
 		return a, nil
 	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return "", fmt.Errorf("find redis-server: %w", err)
+	var err error
+	if server, err = redisproc.Start(""); err != nil {
+		return "", err
 	}
-	workDir, err = os.MkdirTemp("", "waakvlam-redis-")
-	if err != nil {
-		return "", fmt.Errorf("make redis dir: %w", err)
-	}
-	var lastErr error
-	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return "", err
-		}
-		a := "127.0.0.1:" + strconv.Itoa(port)
-		c := exec.Command(bin,
-			"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-			"--save", "", "--appendonly", "no",
-			"--dir", workDir, "--logfile", filepath.Join(workDir, "redis.log"))
-		// The server dies with the test binary even when a test times out
-		// and TestMain's cleanup never runs.
-		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		if err := c.Start(); err != nil {
-			return "", fmt.Errorf("start redis-server: %w", err)
-		}
-		if waitReady(a, 5*time.Second) {
-			cmd = c
-			return a, nil
-		}
-		_ = c.Process.Kill()
-		_ = c.Wait()
-		lastErr = fmt.Errorf("redis-server on %s did not answer", a)
-	}
-	return "", lastErr
+	return server.Addr, nil
 }
 
-func waitReady(a string, limit time.Duration) bool {
-	c := redis.NewClient(&redis.Options{Addr: a, MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return true
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return false
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func stop() {
-	if cmd != nil && cmd.Process != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}
-	if workDir != "" {
-		_ = os.RemoveAll(workDir)
-	}
-}
+func stop() { server.Stop() }
