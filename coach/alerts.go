@@ -95,12 +95,8 @@ func clientOfAlertID(id string) string {
 // postEscalation tells the next person about an alert nobody picked up: in
 // the client's channel (adding them to it) and in a direct message.
 func (b *Bridge) postEscalation(ctx context.Context, cp pipeline.CoachPost) error {
-	c, ok, err := b.st.LoadClient(ctx, cp.ClientID)
-	if err != nil || !ok {
-		return err
-	}
-	ch, err := b.ensureChannel(ctx, c)
-	if err != nil {
+	c, ch, err := b.clientChannel(ctx, cp.ClientID)
+	if err != nil || ch == "" {
 		return err
 	}
 	targetID, err := b.userID(ctx, cp.Target)

@@ -258,12 +258,8 @@ var reasons = map[string]string{
 func (b *Bridge) reportDelivery(ctx context.Context, cp pipeline.CoachPost) error {
 	if cp.Report == "" {
 		// Not a coach's post: a bot message that did not arrive.
-		c, ok, err := b.st.LoadClient(ctx, cp.ClientID)
-		if err != nil || !ok {
-			return err
-		}
-		ch, err := b.ensureChannel(ctx, c)
-		if err != nil {
+		c, ch, err := b.clientChannel(ctx, cp.ClientID)
+		if err != nil || ch == "" {
 			return err
 		}
 		why := reasons[cp.Reason]
@@ -323,4 +319,15 @@ func mediaIcon(cp pipeline.CoachPost) string {
 		return "👤"
 	}
 	return "📎"
+}
+
+// clientChannel loads a client and makes sure its channel exists; ch is ""
+// when the client is gone.
+func (b *Bridge) clientChannel(ctx context.Context, clientID string) (c store.Client, ch string, err error) {
+	c, ok, err := b.st.LoadClient(ctx, clientID)
+	if err != nil || !ok {
+		return c, "", err
+	}
+	ch, err = b.ensureChannel(ctx, c)
+	return c, ch, err
 }
