@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,9 +16,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/emulator"
 	"github.com/waakvlam/waakvlam/locales"
+	"github.com/waakvlam/waakvlam/scheduler"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -77,6 +78,13 @@ func TestCrashKillsDuringBurst(t *testing.T) {
 	r := &run{apiURL: hs.URL, redis: rs.Addr}
 	logs := &logCounter{levels: map[string]int{}, msgs: map[string]int{}}
 	env := r.env(0, 10, 0, 3)
+	// Reminders due now must not wait for the end of quiet hours, whenever
+	// this test runs.
+	progFile := filepath.Join(t.TempDir(), "programme.yaml")
+	if err := os.WriteFile(progFile, []byte("quiet_hours: geen\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env["WAAKVLAM_PROGRAMME_FILE"] = progFile
 
 	var mu sync.Mutex
 	procs := make([]*serveProc, replicas)
@@ -95,12 +103,19 @@ func TestCrashKillsDuringBurst(t *testing.T) {
 		}
 	}()
 
-	// Reminders wait in the bulk lanes; the inbound burst comes in at
-	// about 500 messages a second while replicas are killed.
+	// Scheduled reminders fall due a few seconds from now, through the
+	// replicas' schedulers, while the inbound burst comes in at about 500
+	// messages a second and replicas are killed.
+	sched, err := scheduler.NewStore(rdb, scheduler.Options{Quiet: &scheduler.QuietHours{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().Add(3 * time.Second).Truncate(time.Second)
 	for i := 0; i < reminders; i++ {
 		c := i % clients
-		b, _ := json.Marshal(bot.Outgoing{Op: bot.OpMessage, ChatID: chats[c], Text: bulkPrefix + strconv.Itoa(i)})
-		if err := st.PushOutgoing(ctx, store.PartitionOfClient(ids[c]), store.Outgoing{Lane: store.LaneBulk, ChatID: chats[c], Payload: b}); err != nil {
+		at := due.Add(time.Duration(i%5) * time.Second).Format(time.RFC3339)
+		if _, err := sched.Add(ctx, scheduler.Schedule{ClientID: ids[c], Kind: scheduler.KindReminder, Spec: at,
+			Emoji: "⏰", Text: strings.TrimPrefix(bulkPrefix, "⏰ ") + strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
