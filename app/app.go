@@ -142,7 +142,8 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	if a.Bridge != nil {
 		a.Bridge.Replies = a.Pipeline
 		a.Bridge.Structure = &coach.Structure{Schedules: a.Schedules, Settings: a.Settings.Get,
-			ApplyLevel: a.Pipeline.ApplyLevel, ApplyGroup: a.Pipeline.ApplyGroup, ProgrammeFile: cfg.ProgrammeFile}
+			ApplyLevel: a.Pipeline.ApplyLevel, ApplyGroup: a.Pipeline.ApplyGroup, ProgrammeFile: cfg.ProgrammeFile,
+			Refresh: a.Settings.refresh}
 	}
 	return a, nil
 }

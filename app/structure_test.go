@@ -181,3 +181,54 @@ func TestGroupGivesLevelAndDefaultReminders(t *testing.T) {
 		t.Fatalf("unknown group: %v", err)
 	}
 }
+
+// ⏰ Straks brings the reminder back half an hour later, and counts as an
+// answer: it is not missed.
+func TestSnoozeBringsTheReminderBack(t *testing.T) {
+	r := newRig(t)
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	clk := &clock{t: time.Date(2026, 12, 1, 7, 59, 0, 0, ams)}
+	a, err := app.New(r.cfg, r.rdb, quiet(), pipeline.Options{Replica: "z", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PollTimeout = time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	inv, _ := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", BotUsername: "b", TTL: time.Hour, Now: clk.Now()})
+	const chat = 909
+	r.emu.UserSays(chat, "/start "+inv.Code)
+	r.waitTexts(chat, 3)
+	if _, err := a.Schedules.Add(ctx, scheduler.Schedule{ID: "afval", ClientID: inv.ClientID, Kind: scheduler.KindReminder, Spec: "elke dag om 8:00", Text: "Afval buiten", Emoji: "🗑️"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(time.Minute)
+	got := r.waitTexts(chat, 4)
+	if !strings.Contains(got[3], "🗑️ Afval buiten") {
+		t.Fatalf("reminder = %q", got[3])
+	}
+	rem := lastInline(r, chat)
+	later := rem.Inline[0][1].Data
+	if !strings.HasPrefix(later, "rem:later:") {
+		t.Fatalf("no ⏰ Straks button: %v", rem.Inline)
+	}
+	r.emu.UserPresses(chat, rem.MessageID, later)
+	got = r.waitTexts(chat, 5)
+	if !strings.Contains(got[4], "8:30") {
+		t.Fatalf("snooze answer = %q", got[4])
+	}
+	time.Sleep(500 * time.Millisecond)
+	clk.Add(31 * time.Minute)
+	got = r.waitTexts(chat, 6)
+	if !strings.Contains(got[5], "🗑️ Afval buiten") {
+		t.Fatalf("snoozed reminder = %q", got[5])
+	}
+	clk.Add(3 * time.Hour) // past the grace time of the first one: it was answered
+	time.Sleep(1500 * time.Millisecond)
+	c, _, _ := a.Store.LoadClient(ctx, inv.ClientID)
+	if c.MissRun > 1 {
+		t.Fatalf("a snoozed reminder counted as missed: run %d", c.MissRun)
+	}
+}

@@ -54,8 +54,8 @@ func TestIntegrationBridge(t *testing.T) {
 	tgsrv := httptest.NewServer(emu)
 	defer tgsrv.Close()
 	staffFile := filepath.Join(t.TempDir(), "staff.yaml")
-	coach2User := os.Getenv("WAAKVLAM_MM_COACH2_USERNAME")
-	if err := os.WriteFile(staffFile, []byte("coaches:\n  - {username: "+coachUser+", name: Piet}\n  - {username: "+coach2User+", name: Sanne}\nproject_leaders: []\n"), 0o600); err != nil {
+	coach2User, adminUser := os.Getenv("WAAKVLAM_MM_COACH2_USERNAME"), os.Getenv("WAAKVLAM_MM_ADMIN_USERNAME")
+	if err := os.WriteFile(staffFile, []byte("coaches:\n  - {username: "+coachUser+", name: Piet}\n  - {username: "+coach2User+", name: Sanne}\nproject_leaders: ["+adminUser+"]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, _, err := config.Load("test", func(string) string { return "" }, []string{
@@ -186,6 +186,29 @@ func TestIntegrationBridge(t *testing.T) {
 			t.Fatal("internal note reached the client")
 		}
 	}
+	// Reminders, status and level by command; settings for project leaders only.
+	ask := func(c *mattermost.Client, ch, text, want string) {
+		t.Helper()
+		if _, err := c.CreatePost(ctx, mattermost.Post{ChannelID: ch, Message: text}, nil); err != nil {
+			t.Fatal(err)
+		}
+		waitPost(t, c, ch, start, func(p mattermost.Post) bool { return p.UserID == botID && strings.Contains(p.Message, want) })
+	}
+	ask(coach, dm, `herinnering nieuw Sanne "💊 Pillen" elke dag om 8:00`, "elke dag om 8:00")
+	ask(coach, dm, "herinnering lijst Sanne", "💊 Pillen")
+	ask(coach, dm, "niveau Sanne intensief", "niveau intensief")
+	ask(coach, dm, "client status Sanne", "Laatste contact")
+	ask(coach, dm, "instellingen zet snooze.after 20m", "alleen projectleiders")
+	admin := mattermost.New(url, os.Getenv("WAAKVLAM_MM_ADMIN_TOKEN"))
+	adm, err := admin.DirectChannel(ctx, botID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask(admin, adm, "instellingen zet snooze.after 20m", "logboek")
+	if got := a.Settings.Get().SnoozeAfter; got != 20*time.Minute {
+		t.Fatalf("snooze after %v", got)
+	}
+
 	// 5. An urgent message: the coach is mentioned, picks it up in the
 	// channel, and "oppakken" does not reach the client.
 	emu.UserSays(chat, "ik wil er niet meer zijn, ik wil dood")

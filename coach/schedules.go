@@ -24,6 +24,9 @@ type Structure struct {
 	ApplyGroup func(ctx context.Context, clientID, group string) error
 	// ProgrammeFile is reloaded by `instellingen herladen`.
 	ProgrammeFile string
+	// Refresh makes this replica take stored settings at once; the others
+	// take them within seconds.
+	Refresh func(ctx context.Context)
 }
 
 const oops = "⚠️ Dat lukte niet. Probeer het zo nog eens."
@@ -235,6 +238,9 @@ func (b *Bridge) storeSettings(ctx context.Context, username, what string, befor
 	}
 	if err := b.st.SetProgramme(ctx, after.YAML(), username, what, before.YAML(), after.YAML(), now); err != nil {
 		return oops
+	}
+	if b.Structure.Refresh != nil {
+		b.Structure.Refresh(ctx)
 	}
 	return "✅ Veranderd (en bewaard in het logboek):\n- " + strings.Join(diff, "\n- ") + "\n\nNu:\n" + strings.Join(after.Summary(now, b.cfg.Location, 3), "\n")
 }
