@@ -299,11 +299,14 @@ func TestWebhookRefusesForgedRequestsAndStoresRealOnes(t *testing.T) {
 	if n := intakeLen(t, r.rdb); n != 1 {
 		t.Fatalf("stored %d entries for one update delivered twice", n)
 	}
-	for _, path := range []string{"/healthz", "/readyz"} {
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 		if rec.Code != http.StatusOK {
 			t.Errorf("%s = %d", path, rec.Code)
+		}
+		if path == "/metrics" && !strings.Contains(rec.Body.String(), "waakvlam_outbox_depth{lane=") {
+			t.Errorf("metrics lack queue depths:\n%s", rec.Body.String())
 		}
 	}
 }

@@ -236,6 +236,12 @@ func coachDesk(ctx context.Context, st *store.Store, ph *phone) {
 					if cp.Priority {
 						line += " (priority)"
 					}
+					if cp.Severity != "" {
+						line += " " + cp.Severity + " " + cp.Category
+					}
+					if cp.AlertID != "" {
+						line += " (alert " + cp.AlertID + ", escalates when nobody picks it up)"
+					}
 					if cp.Info != "" {
 						line += " " + cp.Info
 					}
