@@ -102,7 +102,32 @@ func (b *Bridge) Start(ctx context.Context) error {
 		}
 		delay = min(delay*2, time.Minute)
 	}
-	err := b.mm.Listen(ctx, func(p mattermost.Post) { b.onPost(ctx, p) }, func() { b.catchUp(ctx) })
+	// Catch-up runs beside the listener: after every (re)connect, and every
+	// minute for posts that could not be taken before.
+	wake := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+				b.catchUp(ctx, true)
+			case <-tick.C:
+				b.catchUp(ctx, false)
+			}
+		}
+	}()
+	err := b.mm.Listen(ctx, func(p mattermost.Post) { b.onPost(ctx, p) }, func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	<-done
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("mattermost listen: %w", err)
 	}
@@ -189,11 +214,16 @@ func (b *Bridge) onPost(ctx context.Context, p mattermost.Post) {
 		return
 	}
 	if isAckWord(p.Message) {
-		b.ackInChannel(ctx, clientID, p)
+		if first, err := b.st.Claim(ctx, "mm:"+p.ID, 48*time.Hour); err == nil && first {
+			b.ackInChannel(ctx, clientID, p)
+		}
 		return
 	}
 	if err := b.takeCoachPost(ctx, clientID, p); err != nil {
 		b.log.Warn("coach post not taken, catch-up will retry", "post", p.ID, "err", err)
+		if err := b.st.HoldCoachCursor(ctx, clientID, p.CreateAt); err != nil {
+			b.log.Error("coach post may be missed: cursor not held", "post", p.ID, "err", err)
+		}
 	}
 }
 
@@ -239,9 +269,10 @@ func (b *Bridge) takeCoachPost(ctx context.Context, clientID string, p mattermos
 }
 
 // catchUp takes the coach posts written while no socket was open, per
-// client channel since the last one taken. Posts seen twice are dropped by
+// client channel since the last one taken; with all false only the
+// channels where a post could not be taken before. Posts seen twice are dropped by
 // the intake dedupe on the post id.
-func (b *Bridge) catchUp(ctx context.Context) {
+func (b *Bridge) catchUp(ctx context.Context, all bool) {
 	ids, err := b.st.ClientIDs(ctx)
 	if err != nil {
 		b.log.Warn("catch up: list clients", "err", err)
@@ -254,8 +285,8 @@ func (b *Bridge) catchUp(ctx context.Context) {
 		if err != nil || !ok || c.Channel == "" {
 			continue
 		}
-		since, err := b.st.CoachCursor(ctx, id)
-		if err != nil {
+		since, held, err := b.st.CoachCursor(ctx, id)
+		if err != nil || (!all && !held) {
 			continue
 		}
 		if since.IsZero() {
@@ -266,15 +297,23 @@ func (b *Bridge) catchUp(ctx context.Context) {
 			b.log.Warn("catch up channel", "client", id, "err", err)
 			continue
 		}
+		took := true
 		for _, p := range posts {
 			if p.UserID == botID || p.Type != "" {
 				continue
 			}
+			if isAckWord(p.Message) {
+				continue // picked up in the channel: never for the client
+			}
 			if err := b.takeCoachPost(ctx, id, p); err != nil {
 				b.log.Warn("catch up post", "post", p.ID, "err", err)
+				took = false
 				break
 			}
 			n++
+		}
+		if held && took {
+			_ = b.st.ReleaseCoachCursor(ctx, id)
 		}
 	}
 	if n > 0 {

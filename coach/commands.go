@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/waakvlam/waakvlam/invite"
 	"github.com/waakvlam/waakvlam/mattermost"
@@ -18,6 +19,10 @@ import (
 // maybeCommand answers a direct message to the bot as a staff command.
 func (b *Bridge) maybeCommand(ctx context.Context, p mattermost.Post) {
 	if !b.isDirect(ctx, p) {
+		return
+	}
+	// Every replica listens: only the one that claims the post answers it.
+	if first, err := b.st.Claim(ctx, "mm:"+p.ID, 48*time.Hour); err != nil || !first {
 		return
 	}
 	b.mu.Lock()

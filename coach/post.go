@@ -160,6 +160,8 @@ func (b *Bridge) format(cp pipeline.CoachPost, c store.Client, missing []string)
 			return fmt.Sprintf("🔗 %s is gestart met de bot · %s", c.FirstName, when)
 		case dialogs.EventUnlinked:
 			return fmt.Sprintf("⏹️ %s is gestopt met de bot · %s. De gegevens blijven bewaard.", c.FirstName, when)
+		case "entry_set_aside":
+			return fmt.Sprintf("⚠️ Iets van %s kon de bot niet verwerken · %s. Het is apart gezet voor de beheerder; kijk even of %s je nodig heeft.", c.FirstName, when, c.FirstName)
 		}
 		head = "ℹ️ **" + cp.Info + "**"
 	default:

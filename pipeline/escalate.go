@@ -45,6 +45,11 @@ func (p *Pipeline) EscalateDue(ctx context.Context, part store.Partition) error 
 			return err
 		}
 		if !ok || a.Level >= len(a.Steps) {
+			// Gone or done: take it off the timer so it cannot crowd out
+			// alerts that are due.
+			if err := p.st.DropAlertTimer(ctx, part, id); err != nil {
+				return err
+			}
 			continue
 		}
 		next := time.Time{}

@@ -137,8 +137,9 @@ func (p *Pipeline) Intake(ctx context.Context, ups []bot.Update) error {
 // finishes the entry in hand and gives the leases back.
 func (p *Pipeline) Run(ctx context.Context) error {
 	type owned struct {
-		cancel context.CancelFunc
-		done   chan struct{}
+		cancel  context.CancelFunc
+		done    chan struct{}
+		renewed time.Time // last successful lease renewal (real time)
 	}
 	own := map[store.Partition]*owned{}
 	var wg sync.WaitGroup
@@ -177,7 +178,17 @@ func (p *Pipeline) Run(ctx context.Context) error {
 					return nil
 				}
 				p.log.Warn("lease partition", "partition", int(part), "err", err)
+				// Unable to renew: before the lease can run out and another
+				// replica take over, stop working the partition, so two
+				// replicas never send its messages at once.
+				if o := own[part]; o != nil && time.Since(o.renewed) > 2*p.opt.LeaseTTL/3 {
+					p.log.Warn("partition given up: lease not renewed in time", "partition", int(part))
+					stop(part)
+				}
 				continue
+			}
+			if o := own[part]; o != nil && ok {
+				o.renewed = time.Now()
 			}
 			switch {
 			case ok && !mine:
@@ -187,7 +198,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 					continue
 				}
 				pctx, cancel := context.WithCancel(ctx)
-				o := &owned{cancel: cancel, done: make(chan struct{})}
+				o := &owned{cancel: cancel, done: make(chan struct{}), renewed: time.Now()}
 				own[part] = o
 				wg.Add(1)
 				go func(part store.Partition) {
@@ -231,6 +242,7 @@ func (p *Pipeline) work(ctx context.Context, part store.Partition) {
 
 func (p *Pipeline) processLoop(ctx context.Context, part store.Partition) {
 	pending := true // first finish what a previous owner left half done
+	failures := map[string]int{}
 	for ctx.Err() == nil {
 		es, err := p.st.ReadIntake(ctx, part, p.opt.Batch, p.opt.Block, pending)
 		if err != nil {
@@ -252,11 +264,24 @@ func (p *Pipeline) processLoop(ctx context.Context, part store.Partition) {
 				return
 			}
 			if err != nil {
-				p.log.Warn("process entry", "partition", int(part), "entry", e.ID, "err", err)
+				failures[e.ID]++
+				p.log.Warn("process entry", "partition", int(part), "entry", e.ID, "attempt", failures[e.ID], "err", err)
+				if failures[e.ID] >= maxAttempts {
+					// One entry that keeps failing must not hold up every
+					// other client of the partition: set it aside for an
+					// operator and tell the coach.
+					if err := p.st.DeadLetter(context.WithoutCancel(ctx), part, e, err.Error()); err != nil {
+						p.log.Error("set entry aside", "partition", int(part), "entry", e.ID, "err", err)
+					} else {
+						p.log.Error("entry set aside after repeated failures", "partition", int(part), "entry", e.ID, "client", e.ClientID)
+						delete(failures, e.ID)
+					}
+				}
 				sleepCtx(ctx, 500*time.Millisecond)
 				pending = true // try it again
 				break
 			}
+			delete(failures, e.ID)
 			if m := p.opt.Metrics; m != nil {
 				m.Processed.With(e.Type).Inc()
 				m.Process.With(e.Type).Observe(entryAge(e.ID, p.opt.Now()).Seconds())
@@ -264,6 +289,9 @@ func (p *Pipeline) processLoop(ctx context.Context, part store.Partition) {
 		}
 	}
 }
+
+// maxAttempts is how often an entry is tried before it is set aside.
+const maxAttempts = 5
 
 func (p *Pipeline) process(ctx context.Context, part store.Partition, e store.Entry) error {
 	switch e.Type {
@@ -336,10 +364,15 @@ func (p *Pipeline) processTelegram(ctx context.Context, part store.Partition, e 
 	}
 	state, _ := json.Marshal(next)
 	cm.State = state
+	// The snoozed reminder is scheduled before the commit: its id is fixed,
+	// so a retry after a crash schedules the same one again, and a crash
+	// after the commit cannot lose it.
+	if err := p.scheduleSnoozes(ctx, c.ID, snoozes); err != nil {
+		return err
+	}
 	if _, err := p.st.Commit(ctx, cm, p.opt.Now()); err != nil {
 		return err
 	}
-	p.scheduleSnoozes(ctx, c.ID, snoozes)
 	if cm.Unlink {
 		return p.st.DropLink(ctx, ev.ChatID, c.ID)
 	}

@@ -143,25 +143,29 @@ func moods(s string) []int {
 // scheduleSnoozes brings put-off reminders back as one-off schedules. The
 // schedule id is derived from the original, so a retry after a crash adds
 // the same schedule again instead of a second one.
-func (p *Pipeline) scheduleSnoozes(ctx context.Context, clientID string, snoozes []dialogs.Snooze) {
+func (p *Pipeline) scheduleSnoozes(ctx context.Context, clientID string, snoozes []dialogs.Snooze) error {
 	if p.opt.Schedules == nil {
-		return
+		return nil
 	}
 	for _, z := range snoozes {
 		if z.ScheduleID == "" {
 			continue
 		}
 		orig, err := p.opt.Schedules.Get(ctx, clientID, z.ScheduleID)
-		if err != nil {
+		if errors.Is(err, scheduler.ErrNotFound) {
 			p.log.Warn("snooze: schedule gone", "client", clientID, "schedule", z.ScheduleID)
 			continue
+		}
+		if err != nil {
+			return fmt.Errorf("snooze %s: %w", z.ScheduleID, err)
 		}
 		_, err = p.opt.Schedules.Add(ctx, scheduler.Schedule{ID: dialogs.SnoozeScheduleID(baseScheduleID(z.ScheduleID), z.Count), ClientID: clientID,
 			Kind: scheduler.KindReminder, Spec: z.At.In(p.location()).Format(time.RFC3339), Text: orig.Text, Emoji: orig.Emoji})
 		if err != nil {
-			p.log.Warn("snooze: schedule", "client", clientID, "err", err)
+			return fmt.Errorf("snooze %s: %w", z.ScheduleID, err)
 		}
 	}
+	return nil
 }
 
 func baseScheduleID(id string) string {

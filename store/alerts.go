@@ -170,3 +170,8 @@ func (s *Store) Audit(ctx context.Context, p Partition) ([]AuditEntry, error) {
 	}
 	return out, nil
 }
+
+// DropAlertTimer takes an alert off the escalation timer.
+func (s *Store) DropAlertTimer(ctx context.Context, p Partition, id string) error {
+	return s.rdb.ZRem(ctx, p.Alerts(), id).Err()
+}

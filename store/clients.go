@@ -271,17 +271,42 @@ func (s *Store) ClientOfChannel(ctx context.Context, channelID string) (string, 
 	return v, nil
 }
 
-// CoachCursor is the create time of the last coach post taken from the
-// client's channel, for catching up after a WebSocket drop or a restart.
-func (s *Store) CoachCursor(ctx context.Context, id string) (time.Time, error) {
-	v, err := s.rdb.HGet(ctx, PartitionOfClient(id).Client(id), "mmlast").Int64()
-	if err == redis.Nil {
-		return time.Time{}, nil
-	}
+// CoachCursor is where catching up in the client's channel starts: the
+// create time of the last coach post taken, or earlier when a post could
+// not be taken (HoldCoachCursor). hold reports the latter.
+func (s *Store) CoachCursor(ctx context.Context, id string) (since time.Time, hold bool, err error) {
+	v, err := s.rdb.HMGet(ctx, PartitionOfClient(id).Client(id), "mmlast", "mmhold").Result()
 	if err != nil {
-		return time.Time{}, fmt.Errorf("read coach cursor of %s: %w", id, err)
+		return time.Time{}, false, fmt.Errorf("read coach cursor of %s: %w", id, err)
 	}
-	return time.UnixMilli(v), nil
+	last, _ := strconv.ParseInt(fmt.Sprint(v[0]), 10, 64)
+	if h, err := strconv.ParseInt(fmt.Sprint(v[1]), 10, 64); err == nil && h > 0 {
+		return time.UnixMilli(h), true, nil
+	}
+	if last == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(last), false, nil
+}
+
+var holdCmd = redis.NewScript(`
+local cur = tonumber(redis.call("HGET", KEYS[1], "mmhold") or "0")
+if cur == 0 or tonumber(ARGV[1]) < cur then redis.call("HSET", KEYS[1], "mmhold", ARGV[1]) end
+return 1
+`)
+
+// HoldCoachCursor makes the next catch-up start at t at the latest: a post
+// from then could not be taken and must be tried again.
+func (s *Store) HoldCoachCursor(ctx context.Context, id string, t time.Time) error {
+	if err := holdCmd.Run(ctx, s.rdb, []string{PartitionOfClient(id).Client(id)}, t.UnixMilli()).Err(); err != nil {
+		return fmt.Errorf("hold coach cursor of %s: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseCoachCursor ends a hold once a catch-up took every post after it.
+func (s *Store) ReleaseCoachCursor(ctx context.Context, id string) error {
+	return s.rdb.HDel(ctx, PartitionOfClient(id).Client(id), "mmhold").Err()
 }
 
 var cursorCmd = redis.NewScript(`

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -203,4 +204,40 @@ func (s *Store) IntakeBacklog(ctx context.Context, p Partition) (int64, error) {
 		return 0, fmt.Errorf("intake backlog %s: %w", p.Tag(), err)
 	}
 	return n, nil
+}
+
+// deadCmd sets an entry aside: copied to the dead-letter stream (content
+// still sealed) and finished in the intake. KEYS 1 intake, 2 dead, 3 coach.
+// ARGV 1 id, 2 type, 3 update, 4 chat, 5 client, 6 body, 7 reason, 8 coach post.
+var deadCmd = redis.NewScript(`
+if redis.call("XACK", KEYS[1], "work", ARGV[1]) == 0 then return 0 end
+redis.call("XDEL", KEYS[1], ARGV[1])
+redis.call("XADD", KEYS[2], "MAXLEN", "~", "10000", "*", "id", ARGV[1], "t", ARGV[2], "u", ARGV[3], "c", ARGV[4], "k", ARGV[5], "b", ARGV[6], "why", ARGV[7])
+if ARGV[8] ~= "" then redis.call("XADD", KEYS[3], "*", "m", ARGV[8]) end
+return 1
+`)
+
+// DeadLetter sets an entry that keeps failing aside for an operator
+// (wv:{pNN}:dead) and, when it belongs to a client, tells the coach.
+func (s *Store) DeadLetter(ctx context.Context, p Partition, e Entry, reason string) error {
+	body, err := s.seal(e.Body)
+	if err != nil {
+		return err
+	}
+	post := ""
+	if e.ClientID != "" {
+		b, _ := json.Marshal(map[string]any{"client": e.ClientID, "kind": "info", "info": "entry_set_aside", "time": time.Now()})
+		if post, err = s.seal(b); err != nil {
+			return err
+		}
+	}
+	if len(reason) > 200 {
+		reason = reason[:200]
+	}
+	err = deadCmd.Run(ctx, s.rdb, []string{p.Intake(), p.key("dead"), p.CoachQueue()}, e.ID, e.Type,
+		strconv.FormatInt(e.UpdateID, 10), strconv.FormatInt(e.ChatID, 10), e.ClientID, body, reason, post).Err()
+	if err != nil {
+		return fmt.Errorf("set entry %s aside: %w", e.ID, err)
+	}
+	return nil
 }

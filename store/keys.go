@@ -18,6 +18,7 @@ const Partitions = 16
 // invite codes and chat ids in flood counters are hashed.
 //
 //	wv:{pNN}:in                  stream   intake: Telegram updates, due schedule items, coach replies
+//	wv:{pNN}:dead                stream   entries set aside after repeated failures, for an operator (capped)
 //	wv:{pNN}:seen:<update>       string   update dedupe, TTL 48 h
 //	wv:{pNN}:seen:<hash(id)>     string   dedupe of other work (coach posts), TTL 48 h
 //	wv:{pNN}:fwd:<update>        string   dedupe of updates forwarded between partitions, TTL 48 h

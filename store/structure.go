@@ -109,3 +109,14 @@ func (s *Store) FirstNotice(ctx context.Context, clientID, kind string, ttl time
 	}
 	return ok, nil
 }
+
+// Claim reports whether this caller is the first to take id within ttl:
+// work that every replica sees (a staff command in Mattermost) is done by
+// the one that claims it.
+func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, PartitionOfChannel(id).SeenID("claim:"+id), "1", ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("claim %s: %w", id, err)
+	}
+	return ok, nil
+}
