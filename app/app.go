@@ -54,8 +54,21 @@ type App struct {
 	PollTimeout time.Duration
 }
 
+// Option changes how an app is assembled.
+type Option func(*assembly)
+
+type assembly struct{ codec store.Codec }
+
+// WithCodec seals all client content with c on its way into Redis (for
+// encryption at rest).
+func WithCodec(c store.Codec) Option { return func(a *assembly) { a.codec = c } }
+
 // New assembles an app on an open Redis client.
-func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pipeline.Options) (*App, error) {
+func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pipeline.Options, more ...Option) (*App, error) {
+	var as assembly
+	for _, o := range more {
+		o(&as)
+	}
 	texts, err := locales.Load()
 	if err != nil {
 		return nil, err
@@ -80,7 +93,7 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		}
 		return c
 	}
-	st := store.New(rdb, nil)
+	st := store.New(rdb, as.codec)
 	a := &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg, replica: opt.Replica, PollTimeout: 10 * time.Second}
 	prog := programme.Default()
 	if cfg.ProgrammeFile != "" {
@@ -97,7 +110,8 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	if opt.Now != nil {
 		clock = clockFunc(opt.Now)
 	}
-	a.Schedules, err = scheduler.NewStore(rdb, scheduler.Options{Location: cfg.TimeZone, Quiet: &quiet, Clock: clock, Logger: log})
+	a.Schedules, err = scheduler.NewStore(rdb, scheduler.Options{Location: cfg.TimeZone, Quiet: &quiet, Clock: clock, Logger: log,
+		Codec: schedCodec{st.Codec()}})
 	if err != nil {
 		return nil, err
 	}
@@ -325,3 +339,10 @@ func (e escalation) Interval() time.Duration { return e.d.Interval() }
 type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
+
+// schedCodec lets the scheduler seal client content with the same codec as
+// the store: one codec for all client content.
+type schedCodec struct{ c store.Codec }
+
+func (s schedCodec) Encode(b []byte) ([]byte, error) { return s.c.Seal(b) }
+func (s schedCodec) Decode(b []byte) ([]byte, error) { return s.c.Open(b) }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 	"github.com/waakvlam/waakvlam/internal/redistest"
 	"github.com/waakvlam/waakvlam/invite"
 	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/scheduler"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -441,4 +443,99 @@ func TestBlockedClientIsReportedToTheCoachOnce(t *testing.T) {
 	if n := r.emu.Calls("sendMessage"); n != 5 {
 		t.Fatalf("sendMessage called %d times: a 403 must not be retried", n)
 	}
+}
+
+// xorCodec stands in for encryption at rest: nothing readable may reach
+// Redis when it is set.
+type xorCodec struct{}
+
+func (xorCodec) Seal(b []byte) ([]byte, error) {
+	out := append([]byte("x:"), b...)
+	for i := 2; i < len(out); i++ {
+		out[i] ^= 0x5a
+	}
+	return out, nil
+}
+
+func (xorCodec) Open(b []byte) ([]byte, error) {
+	if !bytes.HasPrefix(b, []byte("x:")) {
+		return nil, fmt.Errorf("not sealed")
+	}
+	out := append([]byte(nil), b[2:]...)
+	for i := range out {
+		out[i] ^= 0x5a
+	}
+	return out, nil
+}
+
+// All client content passes one codec: with a sealing codec the whole
+// conversation works and Redis holds none of the client's words or name.
+func TestOneCodecSealsAllClientContent(t *testing.T) {
+	r := newRig(t)
+	a, err := app.New(r.cfg, r.rdb, quiet(), pipeline.Options{Replica: "c", Block: 50 * time.Millisecond}, app.WithCodec(xorCodec{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PollTimeout = time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Zuleika", Coach: "Piet", BotUsername: "b", TTL: time.Hour, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Schedules.Add(ctx, scheduler.Schedule{ClientID: inv.ClientID, Kind: scheduler.KindReminder, Spec: "elke dag om 8:00", Text: "Geheimpil", Emoji: "💊"}); err != nil {
+		t.Fatal(err)
+	}
+	const chat = 4321
+	r.emu.UserSays(chat, "/start "+inv.Code)
+	r.waitTexts(chat, 3)
+	r.emu.UserSays(chat, "mijn geheime schuld")
+	r.waitTexts(chat, 4)
+	r.emu.UserSays(chat, "✉️ Hulp met een brief")
+	r.waitTexts(chat, 5)
+	r.emu.AddFile("f", "geheimbrief.pdf", []byte("x"))
+	r.emu.UserSends(chat, map[string]any{"document": map[string]any{"file_id": "f", "file_unique_id": "u", "file_name": "geheimbrief.pdf"}})
+	got := r.waitTexts(chat, 6)
+	if posts := coachPostsSealed(t, a, inv.ClientID); posts < 2 {
+		t.Fatalf("%d coach posts: the test needs the client's words in Redis", posts)
+	}
+	if !strings.Contains(got[0], "Zuleika") {
+		t.Fatalf("welcome = %q", got[0])
+	}
+	time.Sleep(300 * time.Millisecond)
+	keys, _ := r.rdb.Keys(ctx, "*").Result()
+	for _, k := range keys {
+		var vals []string
+		switch r.rdb.Type(ctx, k).Val() {
+		case "string":
+			vals = append(vals, r.rdb.Get(ctx, k).Val())
+		case "hash":
+			for f, v := range r.rdb.HGetAll(ctx, k).Val() {
+				vals = append(vals, f+"="+v)
+			}
+		case "stream":
+			for _, m := range r.rdb.XRange(ctx, k, "-", "+").Val() {
+				for f, v := range m.Values {
+					vals = append(vals, f+"="+fmt.Sprint(v))
+				}
+			}
+		}
+		for _, v := range vals {
+			for _, secret := range []string{"Zuleika", "geheim", "Geheim", "schuld"} {
+				if strings.Contains(v, secret) {
+					t.Errorf("%s holds %q unsealed: %.80s", k, secret, v)
+				}
+			}
+		}
+	}
+}
+
+func coachPostsSealed(t *testing.T, a *app.App, clientID string) int {
+	n, err := a.Store.CoachBacklog(context.Background(), store.PartitionOfClient(clientID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
 }

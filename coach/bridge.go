@@ -378,7 +378,7 @@ func (b *Bridge) deliver(ctx context.Context, part store.Partition, qp store.Coa
 	}
 	backoff := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := b.post(ctx, cp)
+		err := b.post(ctx, cp, attempt)
 		if err == nil {
 			return b.ackQueued(ctx, part, qp.ID)
 		}

@@ -16,7 +16,11 @@ import (
 )
 
 // post carries one queued item to Mattermost.
-func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost) error {
+// downloadTries is how often a client's file is tried before the post goes
+// out without it (saying so), so the words are never held back for good.
+const downloadTries = 3
+
+func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost, attempt int) error {
 	switch cp.Kind {
 	case pipeline.KindDelivery:
 		return b.reportDelivery(ctx, cp)
@@ -43,17 +47,21 @@ func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost) error {
 		switch {
 		case errors.Is(err, bot.ErrTooLarge):
 			missing = append(missing, "te groot voor Telegram")
-			b.tellClient(ctx, c, "file.too_large")
+			b.tellClientOnce(ctx, c, "file.too_large", m.FileID)
 			continue
-		case err != nil:
+		case err != nil && attempt < downloadTries:
 			return fmt.Errorf("download client file: %w", err)
+		case err != nil:
+			b.log.Warn("client file left out after retries", "client", c.ID, "err", err)
+			missing = append(missing, "niet op te halen bij Telegram")
+			continue
 		}
 		files = append(files, mattermost.File{Name: fileName(m), MIME: m.MIME, Data: data})
 	}
 	text := b.format(cp, c, missing)
 	_, err = b.mm.CreatePost(ctx, b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp), files)
 	if errors.Is(err, mattermost.ErrFileTooLarge) {
-		b.tellClient(ctx, c, "file.too_large")
+		b.tellClientOnce(ctx, c, "file.too_large", cp.Time.String())
 		_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: ch, Message: text + "\n_(bestand te groot voor Mattermost)_"}, nil)
 	}
 	return err
@@ -295,6 +303,15 @@ func (b *Bridge) channelOfPost(ctx context.Context, cp pipeline.CoachPost) (stri
 		return "", err
 	}
 	return c.Channel, nil
+}
+
+// tellClientOnce sends a notice once per subject, however often the post
+// that needs it is retried.
+func (b *Bridge) tellClientOnce(ctx context.Context, c store.Client, key, subject string) {
+	if first, err := b.st.FirstNotice(ctx, c.ID, key+":"+subject, 24*time.Hour); err != nil || !first {
+		return
+	}
+	b.tellClient(ctx, c, key)
 }
 
 // tellClient sends a client a short notice outside a dialog step.

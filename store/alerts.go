@@ -95,18 +95,23 @@ func (s *Store) Escalate(ctx context.Context, a Alert, next time.Time, post []by
 }
 
 // ackCmd: KEYS 1 alerts, 2 alert, 3 audit, 4 events, 5 coach queue.
-// ARGV 1 id, 2 who, 3 now ms, 4 min id, 5 client, 6 coach post.
+// ARGV 1 id, 2 who, 3 now ms, 4 min id, 5 client, 6 coach post, 7 keep ms.
 var ackAlertCmd = redis.NewScript(`
 if redis.call("EXISTS", KEYS[2]) == 0 then return {-1, ""} end
 local by = redis.call("HGET", KEYS[2], "acked_by")
 if by ~= "" then return {0, by} end
 redis.call("HSET", KEYS[2], "acked_by", ARGV[2], "acked_at", ARGV[3])
+redis.call("PEXPIRE", KEYS[2], ARGV[7])
 redis.call("ZREM", KEYS[1], ARGV[1])
 redis.call("XADD", KEYS[3], "MINID", "~", ARGV[4], "*", "who", ARGV[2], "what", "alert_acknowledged", "alert", ARGV[1])
 redis.call("XADD", KEYS[4], "MINID", "~", ARGV[4], "*", "k", "signal_acknowledged", "c", ARGV[5], "r", ARGV[1])
 if ARGV[6] ~= "" then redis.call("XADD", KEYS[5], "*", "m", ARGV[6]) end
 return {1, ARGV[2]}
 `)
+
+// AlertRetention is how long a picked-up alert is kept (for client status
+// and questions afterwards); the audit log keeps who did what for longer.
+var AlertRetention = 90 * 24 * time.Hour
 
 // AckResult says what became of an acknowledgement.
 type AckResult int
@@ -132,7 +137,7 @@ func (s *Store) AckAlert(ctx context.Context, clientID, id, who string, now time
 		m = sealed
 	}
 	res, err := ackAlertCmd.Run(ctx, s.rdb, []string{p.Alerts(), p.Alert(id), p.Audit(), p.Events(), p.CoachQueue()},
-		id, who, now.UnixMilli(), now.Add(-s.EventRetention).UnixMilli(), clientID, m).Slice()
+		id, who, now.UnixMilli(), now.Add(-s.EventRetention).UnixMilli(), clientID, m, AlertRetention.Milliseconds()).Slice()
 	if err != nil {
 		return 0, "", fmt.Errorf("acknowledge alert %s: %w", id, err)
 	}

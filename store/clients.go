@@ -78,11 +78,22 @@ func (s *Store) LoadClient(ctx context.Context, id string) (Client, bool, error)
 	c.LinkedUpdate, _ = strconv.ParseInt(m["lupd"], 10, 64)
 	created, _ := strconv.ParseInt(m["created"], 10, 64)
 	c.Created = time.Unix(created, 0)
-	c.State = []byte(m["state"])
+	if m["state"] != "" {
+		if c.State, err = s.open(m["state"]); err != nil {
+			return Client{}, false, err
+		}
+	}
 	c.CoachUser, c.BackupUser, c.Channel = m["coach_user"], m["backup_user"], m["mmch"]
 	c.Stopped = m["stopped"] == "1"
 	c.OpenAlert = m["open_alert"]
-	c.Level, c.Moods = m["level"], m["moods"]
+	c.Level = m["level"]
+	if m["moods"] != "" {
+		moods, err := s.open(m["moods"])
+		if err != nil {
+			return Client{}, false, err
+		}
+		c.Moods = string(moods)
+	}
 	if v, _ := strconv.ParseInt(m["last_in"], 10, 64); v > 0 {
 		c.LastIn = time.UnixMilli(v)
 	}

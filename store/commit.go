@@ -155,7 +155,14 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 		unlink = "1"
 	}
 	minID := strconv.FormatInt(now.Add(-s.EventRetention).UnixMilli(), 10)
-	args := []any{c.EntryID, c.LeaseToken, setState, string(c.State), c.Lang, unlink, minID, len(c.Outgoing)}
+	state := ""
+	if c.State != nil {
+		var err error
+		if state, err = s.seal(c.State); err != nil {
+			return false, err
+		}
+	}
+	args := []any{c.EntryID, c.LeaseToken, setState, state, c.Lang, unlink, minID, len(c.Outgoing)}
 	for _, o := range c.Outgoing {
 		payload, err := s.seal(o.Payload)
 		if err != nil {
@@ -187,6 +194,10 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 	}
 	args = append(args, len(c.Fields))
 	for k, v := range c.Fields {
+		v, err := s.sealField(k, v)
+		if err != nil {
+			return false, err
+		}
 		args = append(args, k, v)
 	}
 	silent := ""

@@ -42,6 +42,10 @@ func New(rdb redis.UniversalClient, codec Codec) *Store {
 	return &Store{rdb: rdb, codec: codec, EventRetention: 400 * 24 * time.Hour}
 }
 
+// Codec returns the content codec, for the packages that write client
+// content themselves (the scheduler).
+func (s *Store) Codec() Codec { return s.codec }
+
 // Redis returns the underlying client, for readiness checks.
 func (s *Store) Redis() redis.UniversalClient { return s.rdb }
 

@@ -85,7 +85,15 @@ func (s *Store) dueMembers(ctx context.Context, key string, now time.Time, max i
 
 // SetClientFields sets fields of a client record (level, group).
 func (s *Store) SetClientFields(ctx context.Context, id string, fields map[string]string) error {
-	if err := s.rdb.HSet(ctx, PartitionOfClient(id).Client(id), fields).Err(); err != nil {
+	sealed := make(map[string]any, len(fields))
+	for k, v := range fields {
+		sv, err := s.sealField(k, v)
+		if err != nil {
+			return err
+		}
+		sealed[k] = sv
+	}
+	if err := s.rdb.HSet(ctx, PartitionOfClient(id).Client(id), sealed).Err(); err != nil {
 		return fmt.Errorf("set fields of %s: %w", id, err)
 	}
 	return nil
@@ -119,4 +127,15 @@ func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, 
 		return false, fmt.Errorf("claim %s: %w", id, err)
 	}
 	return ok, nil
+}
+
+// contentFields are client record fields that hold client content (dialog
+// state with file names, the mood history): they pass the codec.
+var contentFields = map[string]bool{"state": true, "moods": true}
+
+func (s *Store) sealField(k, v string) (string, error) {
+	if !contentFields[k] || v == "" {
+		return v, nil
+	}
+	return s.seal([]byte(v))
 }
