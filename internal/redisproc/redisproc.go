@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -100,4 +101,79 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Cluster is a Redis Cluster of masters on loopback, for tests that check
+// the key layout works where every script and transaction must stay in
+// one hash slot.
+type Cluster struct {
+	Addrs   []string
+	servers []*exec.Cmd
+	dir     string
+}
+
+// StartCluster starts n masters with cluster mode on and joins them.
+func StartCluster(n int) (*Cluster, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, fmt.Errorf("find redis-server: %w", err)
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		return nil, fmt.Errorf("find redis-cli: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "waakvlam-cluster-")
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{dir: dir}
+	for i := 0; i < n; i++ {
+		port, err := freePort()
+		if err != nil {
+			c.Stop()
+			return nil, err
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no",
+			"--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", port),
+			"--dir", dir, "--logfile", filepath.Join(dir, fmt.Sprintf("redis-%d.log", port)))
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("start cluster node: %w", err)
+		}
+		c.servers = append(c.servers, cmd)
+		if !ready(addr, 5*time.Second) {
+			c.Stop()
+			return nil, fmt.Errorf("cluster node %s did not start", addr)
+		}
+		c.Addrs = append(c.Addrs, addr)
+	}
+	args := append([]string{"--cluster", "create"}, c.Addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		c.Stop()
+		return nil, fmt.Errorf("create cluster: %v: %s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		out, _ := exec.Command(cli, "-h", "127.0.0.1", "-p", strings.Split(c.Addrs[0], ":")[1], "cluster", "info").Output()
+		if strings.Contains(string(out), "cluster_state:ok") {
+			return c, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	c.Stop()
+	return nil, fmt.Errorf("cluster did not become ready")
+}
+
+// Stop kills the nodes and removes their folder.
+func (c *Cluster) Stop() {
+	for _, s := range c.servers {
+		if s.Process != nil {
+			_ = s.Process.Kill()
+			_ = s.Wait()
+		}
+	}
+	_ = os.RemoveAll(c.dir)
 }

@@ -1,0 +1,100 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/waakvlam/waakvlam/app"
+	"github.com/waakvlam/waakvlam/config"
+	"github.com/waakvlam/waakvlam/internal/redisproc"
+	"github.com/waakvlam/waakvlam/invite"
+	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/scheduler"
+	"github.com/waakvlam/waakvlam/staff"
+	"github.com/waakvlam/waakvlam/store"
+)
+
+// The key layout works on Redis Cluster: a real three-master cluster runs
+// onboarding, a coach post, a safety alert with its escalation and a
+// scheduled reminder, with no CROSSSLOT error anywhere.
+func TestEverythingRunsOnRedisCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster")
+	}
+	cl, err := redisproc.StartCluster(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Stop()
+	opts, err := config.RedisOptions("redis+cluster://" + strings.Join(cl.Addrs, ","))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewUniversalClient(opts)
+	defer rdb.Close()
+	if _, ok := rdb.(*redis.ClusterClient); !ok {
+		t.Fatalf("not a cluster client: %T", rdb)
+	}
+
+	r := newRig(t)
+	dir, _ := staff.ParseDirectory([]byte("coaches:\n  - {username: coach-piet, name: Piet, backup: coach-sanne}\n  - {username: coach-sanne, name: Sanne}\non_call: coach-sanne\n"))
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	dir.Location = ams
+	clk := &clock{t: time.Date(2026, 11, 30, 7, 59, 0, 0, ams)}
+	a, err := app.New(r.cfg, rdb, quiet(), pipeline.Options{Replica: "cl", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second,
+		Now: clk.Now, Escalation: app.Escalation(dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PollTimeout = time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", CoachUser: "coach-piet", BackupUser: "coach-sanne",
+		BotUsername: "b", TTL: time.Hour, Now: clk.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Schedules.Add(ctx, scheduler.Schedule{ClientID: inv.ClientID, Kind: scheduler.KindReminder, Spec: "elke dag om 8:00", Text: "Pillen", Emoji: "💊"}); err != nil {
+		t.Fatal(err)
+	}
+	// Strangers and clients across many partitions.
+	for i := 0; i < 20; i++ {
+		r.emu.UserSays(int64(5000+i), "hallo")
+	}
+	const chat = 777
+	r.emu.UserSays(chat, "/start "+inv.Code)
+	r.waitTexts(chat, 3)
+	for i := 0; i < 20; i++ {
+		r.waitTexts(int64(5000+i), 1)
+	}
+	r.emu.UserSays(chat, "ik wil niet meer leven")
+	r.waitTexts(chat, 5)
+	clk.Add(time.Minute) // 08:00: the reminder
+	got := r.waitTexts(chat, 6)
+	if !strings.Contains(got[5], "💊 Pillen") {
+		t.Fatalf("reminder = %q", got[5])
+	}
+	clk.Add(16 * time.Minute)
+	deadline := time.Now().Add(10 * time.Second)
+	escalated := false
+	for !escalated && time.Now().Before(deadline) {
+		msgs, _ := rdb.XRange(ctx, store.PartitionOfClient(inv.ClientID).CoachQueue(), "-", "+").Result()
+		for _, m := range msgs {
+			escalated = escalated || strings.Contains(m.Values["m"].(string), `"escalation"`)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !escalated {
+		t.Fatal("no escalation on the cluster")
+	}
+	if errs := r.emu.Errors(); len(errs) > 0 {
+		t.Fatalf("protocol errors: %v", errs)
+	}
+}
