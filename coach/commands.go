@@ -101,6 +101,8 @@ func (b *Bridge) runCommand(ctx context.Context, username, text string) (string,
 		return b.cmdStop(ctx, username, c)
 	case staff.VerbTransfer:
 		return b.cmdTransfer(ctx, username, c, cmd.Coach)
+	case staff.VerbDelete:
+		return b.cmdDelete(ctx, username, c)
 	}
 	return staff.Usage, nil
 }
@@ -335,4 +337,30 @@ func (b *Bridge) CommandHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"response_type": "ephemeral", "text": reply})
 	})
+}
+
+// cmdDelete wipes a stopped client's data: health data is kept only as
+// long as it is needed. Stopping first makes wiping a deliberate second step.
+func (b *Bridge) cmdDelete(ctx context.Context, username string, c store.Client) (string, []mattermost.File) {
+	if c.ChatID != 0 {
+		return fmt.Sprintf("🤔 %s gebruikt de bot nog. Stop eerst met `client stop %s`, en wis daarna.", c.FirstName, c.ID), nil
+	}
+	if b.Structure != nil && b.Structure.Schedules != nil {
+		list, err := b.Structure.Schedules.List(ctx, c.ID)
+		if err != nil {
+			return oops, nil
+		}
+		for _, sc := range list {
+			if err := b.Structure.Schedules.Remove(ctx, c.ID, sc.ID); err != nil {
+				return oops, nil
+			}
+		}
+	}
+	if err := b.st.DeleteClient(ctx, c.ID); err != nil {
+		b.log.Warn("delete client", "client", c.ID, "err", err)
+		return oops, nil
+	}
+	_ = b.st.AuditProgramme(ctx, username, "client wissen "+c.ID, "", "", b.Now())
+	b.note(ctx, c, fmt.Sprintf("🗑️ @%s heeft de gegevens van deze cliënt gewist. Archiveer dit kanaal als het niet meer nodig is.", username))
+	return fmt.Sprintf("🗑️ De gegevens van `%s` zijn gewist.", c.ID), nil
 }

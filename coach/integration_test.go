@@ -284,6 +284,14 @@ func TestIntegrationBridge(t *testing.T) {
 	if c, _, _ := a2.Store.LoadClient(ctx, cid); c.Stopped || c.ChatID != chat {
 		t.Fatal("another coach stopped the client")
 	}
+
+	// 8. Wiping is a second step after stopping; then nothing is left.
+	ask(coach, dm, "client wissen Sanne", "Stop eerst")
+	ask(coach, dm, "client stop Sanne", "De bot is gestopt")
+	ask(coach, dm, "client wissen "+cid, "zijn gewist")
+	if _, ok, _ := a2.Store.LoadClient(ctx, cid); ok {
+		t.Fatal("client record kept after wiping")
+	}
 	if errs := emu.Errors(); len(errs) > 0 {
 		t.Fatalf("telegram protocol errors: %v", errs)
 	}

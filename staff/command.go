@@ -18,6 +18,7 @@ const (
 	VerbStop     Verb = "stop"
 	VerbCode     Verb = "code"
 	VerbAck      Verb = "oppakken"
+	VerbDelete   Verb = "wissen"
 )
 
 // Command is a parsed staff command.
@@ -37,6 +38,7 @@ const Usage = "Zo gebruik je /waakvlam:\n" +
 	"- `client code <cliënt>`: nieuwe code voor een cliënt\n" +
 	"- `client overdragen <cliënt> <coach>`: andere coach\n" +
 	"- `client stop <cliënt>`: bot stoppen voor een cliënt\n" +
+	"- `client wissen <cliënt>`: gegevens van een gestopte cliënt wissen\n" +
 	"- `groep <cliënt> <groep>`: niveau en vaste herinneringen van een groep\n" +
 	"- `oppakken <signaal-id>`: een zorgsignaal oppakken (of typ `oppakken` in het kanaal van de cliënt)"
 
@@ -83,7 +85,7 @@ func ParseCommand(text string) (Command, error) {
 		return c, nil
 	case VerbList:
 		return Command{Verb: v}, nil
-	case VerbStop, VerbCode:
+	case VerbStop, VerbCode, VerbDelete:
 		if len(args) != 1 {
 			return Command{}, fmt.Errorf("gebruik: client %s <cliënt>", v)
 		}

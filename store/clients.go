@@ -351,3 +351,33 @@ func (s *Store) StopClient(ctx context.Context, id string) (int64, error) {
 	}
 	return c.ChatID, nil
 }
+
+// DeleteClient removes what Waakvlam keeps about a client: the record with
+// its state and moods, the index entry, the chat and channel links and the
+// open timers. Domain events (ids and times, no content) stay for the
+// monitoring figures; alerts and the audit log expire by themselves.
+func (s *Store) DeleteClient(ctx context.Context, id string) error {
+	c, ok, err := s.LoadClient(ctx, id)
+	if err != nil || !ok {
+		return err
+	}
+	p := PartitionOfClient(id)
+	pipe := s.rdb.TxPipeline()
+	pipe.Del(ctx, p.Client(id))
+	pipe.SRem(ctx, p.Clients(), id)
+	pipe.ZRem(ctx, p.Silence(), id)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("delete client %s: %w", id, err)
+	}
+	if c.ChatID != 0 {
+		if err := s.DropLink(ctx, c.ChatID, id); err != nil {
+			return err
+		}
+	}
+	if c.Channel != "" {
+		if err := s.rdb.Del(ctx, PartitionOfChannel(c.Channel).Channel(c.Channel)).Err(); err != nil {
+			return fmt.Errorf("delete channel link of %s: %w", id, err)
+		}
+	}
+	return nil
+}

@@ -174,3 +174,35 @@ func TestStrangerFloodCounterExpires(t *testing.T) {
 		t.Fatalf("flood counter has no TTL")
 	}
 }
+
+func TestDeleteClientLeavesNoRecordOrLink(t *testing.T) {
+	rdb := redistest.Client(t)
+	s := store.New(rdb, nil)
+	if err := s.CreateClient(ctx, store.Client{ID: "gone", FirstName: "Bo", Coach: "Piet", Lang: "nl"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LinkChat(ctx, "gone", 99, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetChannel(ctx, "gone", "ch1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteClient(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.LoadClient(ctx, "gone"); ok {
+		t.Fatal("record kept")
+	}
+	if links, _ := s.Links(ctx, []int64{99}); links[99] != "" {
+		t.Fatal("chat link kept")
+	}
+	if c, _ := s.ClientOfChannel(ctx, "ch1"); c != "" {
+		t.Fatal("channel link kept")
+	}
+	ids, _ := s.ClientIDs(ctx)
+	for _, id := range ids {
+		if id == "gone" {
+			t.Fatal("index kept")
+		}
+	}
+}
