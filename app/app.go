@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -94,6 +95,9 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		return c
 	}
 	st := store.New(rdb, as.codec)
+	// The bot token is a secret every replica has and Redis does not.
+	secret := sha256.Sum256([]byte("waakvlam-stranger-key:" + cfg.TelegramToken))
+	st.SetSecret(secret[:])
 	a := &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg, replica: opt.Replica, PollTimeout: 10 * time.Second}
 	prog := programme.Default()
 	if cfg.ProgrammeFile != "" {

@@ -237,7 +237,7 @@ const floodWindow = time.Hour
 // CountStranger counts a message of an unlinked chat within the flood
 // window; the hashed counter is all that is kept about a stranger.
 func (s *Store) CountStranger(ctx context.Context, chatID int64) (int64, error) {
-	k := PartitionOfChat(chatID).Flood(chatID)
+	k := PartitionOfChat(chatID).Flood(chatID, s.secret)
 	pipe := s.rdb.TxPipeline()
 	n := pipe.Incr(ctx, k)
 	pipe.PExpire(ctx, k, floodWindow)

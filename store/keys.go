@@ -1,6 +1,7 @@
 package store
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -103,10 +104,17 @@ func (p Partition) Link(chatID int64) string {
 	return p.key("link:" + strconv.FormatInt(chatID, 10))
 }
 
-// Flood counts messages of an unlinked chat. The chat id is hashed: the
-// counter is the only thing kept about a stranger.
-func (p Partition) Flood(chatID int64) string {
-	return p.key("flood:" + hashed(strconv.FormatInt(chatID, 10)))
+// Flood counts messages of an unlinked chat. The chat id is hashed with a
+// secret key (when given), so the counter, the only thing kept about a
+// stranger, cannot be traced back to the chat from a copy of Redis.
+func (p Partition) Flood(chatID int64, secret []byte) string {
+	id := strconv.FormatInt(chatID, 10)
+	if len(secret) == 0 {
+		return p.key("flood:" + hashed(id))
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(id))
+	return p.key("flood:" + hex.EncodeToString(m.Sum(nil)[:12]))
 }
 
 // Invite is the key of an invite code (hashed, codes are secrets).

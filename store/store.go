@@ -32,7 +32,12 @@ type Store struct {
 	codec Codec
 	// EventRetention is how long domain events are kept.
 	EventRetention time.Duration
+	secret         []byte
 }
+
+// SetSecret sets the key that hashes identifiers kept about strangers. All
+// replicas must use the same one; it is never stored in Redis.
+func (s *Store) SetSecret(k []byte) { s.secret = k }
 
 // New returns a store on rdb; a nil codec stores content as it is.
 func New(rdb redis.UniversalClient, codec Codec) *Store {

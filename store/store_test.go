@@ -146,7 +146,7 @@ func TestExpiredInviteDoesNotWork(t *testing.T) {
 func TestKeysOfOnePartitionShareOneHashTag(t *testing.T) {
 	for p := store.Partition(0); p < store.Partitions; p++ {
 		keys := []string{p.Intake(), p.Lease(), p.Client("x"), p.Outbox(store.LaneUrgent), p.Outbox(store.LaneNormal),
-			p.Outbox(store.LaneBulk), p.CoachQueue(), p.Events(), p.Seen(1), p.Due(), p.Schedule("s"), p.Link(1), p.Flood(1), p.Invite("c")}
+			p.Outbox(store.LaneBulk), p.CoachQueue(), p.Events(), p.Seen(1), p.Due(), p.Schedule("s"), p.Link(1), p.Flood(1, []byte("k")), p.Invite("c")}
 		for _, k := range keys {
 			if tag := k[strings.Index(k, "{") : strings.Index(k, "}")+1]; tag != p.Tag() {
 				t.Errorf("key %s has tag %s, want %s", k, tag, p.Tag())
