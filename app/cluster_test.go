@@ -39,6 +39,16 @@ func TestEverythingRunsOnRedisCluster(t *testing.T) {
 	if _, ok := rdb.(*redis.ClusterClient); !ok {
 		t.Fatalf("not a cluster client: %T", rdb)
 	}
+	// Each partition's slot answers before the test starts.
+	deadline := time.Now().Add(20 * time.Second)
+	for p := store.Partition(0); p < store.Partitions; p++ {
+		for rdb.Set(context.Background(), p.Lease()+":probe", "1", time.Second).Err() != nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("partition %d's slot does not answer", p)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 
 	r := newRig(t)
 	dir, _ := staff.ParseDirectory([]byte("coaches:\n  - {username: coach-piet, name: Piet, backup: coach-sanne}\n  - {username: coach-sanne, name: Sanne}\non_call: coach-sanne\n"))
@@ -82,7 +92,7 @@ func TestEverythingRunsOnRedisCluster(t *testing.T) {
 		t.Fatalf("reminder = %q", got[5])
 	}
 	clk.Add(16 * time.Minute)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	escalated := false
 	for !escalated && time.Now().Before(deadline) {
 		msgs, _ := rdb.XRange(ctx, store.PartitionOfClient(inv.ClientID).CoachQueue(), "-", "+").Result()

@@ -155,10 +155,18 @@ func StartCluster(n int) (*Cluster, error) {
 		c.Stop()
 		return nil, fmt.Errorf("create cluster: %v: %s", err, out)
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	// Every node must see the whole cluster before it takes writes: the
+	// first node agreeing is not enough (CLUSTERDOWN on the others).
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		out, _ := exec.Command(cli, "-h", "127.0.0.1", "-p", strings.Split(c.Addrs[0], ":")[1], "cluster", "info").Output()
-		if strings.Contains(string(out), "cluster_state:ok") {
+		ok := true
+		for _, a := range c.Addrs {
+			out, _ := exec.Command(cli, "-h", "127.0.0.1", "-p", strings.Split(a, ":")[1], "cluster", "info").Output()
+			info := string(out)
+			ok = ok && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") &&
+				strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n))
+		}
+		if ok {
 			return c, nil
 		}
 		time.Sleep(100 * time.Millisecond)
