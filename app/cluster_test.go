@@ -108,3 +108,62 @@ func TestEverythingRunsOnRedisCluster(t *testing.T) {
 		t.Fatalf("protocol errors: %v", errs)
 	}
 }
+
+// The same process runs through Sentinel: the client asks the sentinel for
+// the master and works on it.
+func TestOnboardingThroughSentinel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Redis with a sentinel")
+	}
+	master, err := redisproc.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Stop()
+	sen, err := redisproc.StartSentinel(master.Addr, "waakvlam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sen.Stop()
+	opts, err := config.RedisOptions("redis+sentinel://" + sen.Addr + "/waakvlam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewUniversalClient(opts)
+	defer rdb.Close()
+	if _, ok := rdb.(*redis.Client); !ok {
+		t.Fatalf("not a failover client: %T", rdb)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for rdb.Ping(context.Background()).Err() != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("sentinel gives no master")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	r := newRig(t)
+	a, err := app.New(r.cfg, rdb, quiet(), pipeline.Options{Replica: "sen", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PollTimeout = time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", BotUsername: "b", TTL: time.Hour, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.emu.UserSays(888, "/start "+inv.Code)
+	got := r.waitTexts(888, 3)
+	if !strings.Contains(got[0], "Hallo Noor") {
+		t.Fatalf("welcome = %q", got[0])
+	}
+	// The data is on the master the sentinel named.
+	direct := redis.NewClient(&redis.Options{Addr: master.Addr})
+	defer direct.Close()
+	if n := direct.SCard(context.Background(), store.PartitionOfClient(inv.ClientID).Clients()).Val(); n != 1 {
+		t.Fatalf("master holds %d clients in the partition", n)
+	}
+}

@@ -185,3 +185,55 @@ func (c *Cluster) Stop() {
 	}
 	_ = os.RemoveAll(c.dir)
 }
+
+// Sentinel is a redis-server in sentinel mode watching one master.
+type Sentinel struct {
+	Addr string
+	cmd  *exec.Cmd
+	dir  string
+}
+
+// StartSentinel starts a sentinel that monitors the master at masterAddr
+// under the name master.
+func StartSentinel(masterAddr, master string) (*Sentinel, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, fmt.Errorf("find redis-server: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "waakvlam-sentinel-")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	host, mport, _ := strings.Cut(masterAddr, ":")
+	conf := filepath.Join(dir, "sentinel.conf")
+	body := fmt.Sprintf("bind 127.0.0.1\nport %d\ndir %s\nsentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 5000\n",
+		port, dir, master, host, mport, master)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, conf, "--sentinel")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start sentinel: %w", err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	s := &Sentinel{Addr: addr, cmd: cmd, dir: dir}
+	if !ready(addr, 5*time.Second) {
+		s.Stop()
+		return nil, fmt.Errorf("sentinel on %s did not start", addr)
+	}
+	return s, nil
+}
+
+// Stop kills the sentinel and removes its folder.
+func (s *Sentinel) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+	}
+	_ = os.RemoveAll(s.dir)
+}
