@@ -62,16 +62,23 @@ func quiet() *slog.Logger {
 
 // start runs one replica until the test ends; stop ends it early.
 func (r *rig) start(replica string) (a *app.App, stop func()) {
-	a, err := app.New(r.cfg, r.rdb, quiet(), pipeline.Options{Replica: replica, Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+	return runApp(r.t, r.cfg, r.rdb, pipeline.Options{Replica: replica, Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+}
+
+// runApp assembles and runs one replica until stop (also at the end of
+// the test); stop may be called more than once.
+func runApp(t *testing.T, cfg config.Config, rdb redis.UniversalClient, opt pipeline.Options, more ...app.Option) (*app.App, func()) {
+	t.Helper()
+	a, err := app.New(cfg, rdb, quiet(), opt, more...)
 	if err != nil {
-		r.t.Fatal(err)
+		t.Fatal(err)
 	}
 	a.PollTimeout = time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = a.Run(ctx) }()
-	stop = func() { cancel(); <-done }
-	r.t.Cleanup(stop)
+	stop := func() { cancel(); <-done }
+	t.Cleanup(stop)
 	return a, stop
 }
 
@@ -472,15 +479,9 @@ func (xorCodec) Open(b []byte) ([]byte, error) {
 // conversation works and Redis holds none of the client's words or name.
 func TestOneCodecSealsAllClientContent(t *testing.T) {
 	r := newRig(t)
-	a, err := app.New(r.cfg, r.rdb, quiet(), pipeline.Options{Replica: "c", Block: 50 * time.Millisecond}, app.WithCodec(xorCodec{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.PollTimeout = time.Second
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	a, stop := runApp(t, r.cfg, r.rdb, pipeline.Options{Replica: "c", Block: 50 * time.Millisecond}, app.WithCodec(xorCodec{}))
+	defer stop()
+	ctx := context.Background()
 	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Zuleika", Coach: "Piet", BotUsername: "b", TTL: time.Hour, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)

@@ -55,16 +55,10 @@ func TestEverythingRunsOnRedisCluster(t *testing.T) {
 	ams, _ := time.LoadLocation("Europe/Amsterdam")
 	dir.Location = ams
 	clk := &clock{t: time.Date(2026, 11, 30, 7, 59, 0, 0, ams)}
-	a, err := app.New(r.cfg, rdb, quiet(), pipeline.Options{Replica: "cl", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second,
+	a, stop := runApp(t, r.cfg, rdb, pipeline.Options{Replica: "cl", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second,
 		Now: clk.Now, Escalation: app.Escalation(dir)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.PollTimeout = time.Second
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer stop()
+	ctx := context.Background()
 
 	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", CoachUser: "coach-piet", BackupUser: "coach-sanne",
 		BotUsername: "b", TTL: time.Hour, Now: clk.Now()})
@@ -142,15 +136,9 @@ func TestOnboardingThroughSentinel(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	r := newRig(t)
-	a, err := app.New(r.cfg, rdb, quiet(), pipeline.Options{Replica: "sen", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.PollTimeout = time.Second
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	a, stop := runApp(t, r.cfg, rdb, pipeline.Options{Replica: "sen", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+	defer stop()
+	ctx := context.Background()
 	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", BotUsername: "b", TTL: time.Hour, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)

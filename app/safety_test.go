@@ -77,16 +77,10 @@ func TestUrgentMessageAlertsAndEscalatesUntilPickedUp(t *testing.T) {
 	ams, _ := time.LoadLocation("Europe/Amsterdam")
 	dir.Location = ams
 	clk := &clock{t: time.Date(2026, 11, 30, 10, 0, 0, 0, ams)} // a Monday, in coach hours
-	a, err := app.New(r.cfg, r.rdb, quiet(), pipeline.Options{Replica: "s", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second,
+	a, stop := runApp(t, r.cfg, r.rdb, pipeline.Options{Replica: "s", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second,
 		Now: clk.Now, Escalation: app.Escalation(dir)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.PollTimeout = time.Second
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer stop()
+	ctx := context.Background()
 
 	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", CoachUser: "coach-piet", BackupUser: "coach-sanne",
 		BotUsername: "b", TTL: time.Hour, Now: clk.Now()})

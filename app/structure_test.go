@@ -33,15 +33,9 @@ func TestRemindersCheckinsAndQuietSignals(t *testing.T) {
 	r := newRig(t)
 	ams, _ := time.LoadLocation("Europe/Amsterdam")
 	clk := &clock{t: time.Date(2026, 12, 1, 7, 0, 0, 0, ams)} // Tuesday
-	a, err := app.New(r.cfg, r.rdb, quiet(), pipeline.Options{Replica: "s", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.PollTimeout = time.Second
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	a, stop := runApp(t, r.cfg, r.rdb, pipeline.Options{Replica: "s", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second, Now: clk.Now})
+	defer stop()
+	ctx := context.Background()
 
 	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", BotUsername: "b", TTL: time.Hour, Now: clk.Now()})
 	if err != nil {
@@ -188,15 +182,9 @@ func TestSnoozeBringsTheReminderBack(t *testing.T) {
 	r := newRig(t)
 	ams, _ := time.LoadLocation("Europe/Amsterdam")
 	clk := &clock{t: time.Date(2026, 12, 1, 7, 59, 0, 0, ams)}
-	a, err := app.New(r.cfg, r.rdb, quiet(), pipeline.Options{Replica: "z", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.PollTimeout = time.Second
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	a, stop := runApp(t, r.cfg, r.rdb, pipeline.Options{Replica: "z", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second, Now: clk.Now})
+	defer stop()
+	ctx := context.Background()
 	inv, _ := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", BotUsername: "b", TTL: time.Hour, Now: clk.Now()})
 	const chat = 909
 	r.emu.UserSays(chat, "/start "+inv.Code)
