@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"github.com/waakvlam/waakvlam/coach"
 	"github.com/waakvlam/waakvlam/config"
 	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/internal/redact"
 	"github.com/waakvlam/waakvlam/locales"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/metrics"
@@ -30,6 +32,7 @@ import (
 	"github.com/waakvlam/waakvlam/programme"
 	"github.com/waakvlam/waakvlam/ratelimit"
 	"github.com/waakvlam/waakvlam/scheduler"
+	"github.com/waakvlam/waakvlam/seal"
 	"github.com/waakvlam/waakvlam/signals"
 	"github.com/waakvlam/waakvlam/staff"
 	"github.com/waakvlam/waakvlam/store"
@@ -53,7 +56,23 @@ type App struct {
 	replica   string
 	// PollTimeout is the getUpdates long-poll timeout.
 	PollTimeout time.Duration
+	// Timeouts of the HTTP servers (public and admin).
+	Timeouts Timeouts
 }
+
+// Timeouts bound how long a client may take over a request, so that slow
+// or stalled connections cannot pile up.
+type Timeouts struct {
+	ReadHeader time.Duration // request line and headers
+	Read       time.Duration // the whole request, body included (webhook 1 MiB, forms 64 KiB)
+	Write      time.Duration // from the end of the headers to the end of the answer, handler included
+	Idle       time.Duration // a kept-alive connection between requests
+}
+
+// DefaultTimeouts leave a slash command (which may create a channel and a
+// QR code in Mattermost) time to answer and a scrape of /metrics time to
+// ask Redis for queue depths.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: time.Minute, Idle: 2 * time.Minute}
 
 // Option changes how an app is assembled.
 type Option func(*assembly)
@@ -70,6 +89,9 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	for _, o := range more {
 		o(&as)
 	}
+	// No secret reaches a log line, whichever part logs it: Telegram
+	// errors carry the token in URLs, and a client library may echo more.
+	log = slog.New(redact.New(cfg.Secrets()...).Handler(log.Handler()))
 	texts, err := locales.Load()
 	if err != nil {
 		return nil, err
@@ -88,17 +110,32 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	}
 	opt.Check = func(text string) dialogs.Concern {
 		r := classifier.Classify(text)
-		c := dialogs.Concern{Severity: dialogs.Severity(r.Severity), Category: string(r.Category)}
+		c := dialogs.Concern{Severity: dialogs.Severity(r.Severity), Category: string(r.Category), AskBack: r.AskBack, Lang: r.Lang}
 		for _, m := range r.Matches {
 			c.Matched = append(c.Matched, m.Pattern)
 		}
 		return c
 	}
+	if as.codec == nil && cfg.Keys != nil {
+		// Encryption at rest: a data key per client, wrapped by the
+		// configured KEKs; a key file is read again when a data key names
+		// a KEK this process does not know (a rotation elsewhere).
+		sealer := store.NewSealer(rdb, cfg.Keys)
+		if file := cfg.DataKeyFile; file != "" {
+			sealer.SetReload(func() (*seal.Ring, error) { return config.ReadKeyFile(file) })
+		}
+		as.codec = sealer
+	}
 	st := store.New(rdb, as.codec)
-	// The bot token is a secret every replica has and Redis does not.
-	secret := sha256.Sum256([]byte("waakvlam-stranger-key:" + cfg.TelegramToken))
-	st.SetSecret(secret[:])
-	a := &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg, replica: opt.Replica, PollTimeout: 10 * time.Second}
+	st.Unreadable = func(stream, id string, err error) {
+		log.Error("sealed content does not open: entry taken out of the queue", "stream", stream, "entry", id, "err", err)
+	}
+	st.VerdictRetention = cfg.VerdictRetention
+	// The bot token is a secret every replica has and Redis does not: it
+	// keys invite codes, stranger counters and the "Ik pak het op" buttons.
+	secret := store.ServerSecret(cfg.TelegramToken)
+	st.SetSecret(secret)
+	a := &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg, replica: opt.Replica, PollTimeout: 10 * time.Second, Timeouts: DefaultTimeouts}
 	prog := programme.Default()
 	if cfg.ProgrammeFile != "" {
 		if prog, err = programme.Load(cfg.ProgrammeFile); err != nil {
@@ -115,29 +152,41 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		clock = clockFunc(opt.Now)
 	}
 	a.Schedules, err = scheduler.NewStore(rdb, scheduler.Options{Location: cfg.TimeZone, Quiet: &quiet, Clock: clock, Logger: log,
-		Codec: schedCodec{st.Codec()}})
+		Codec: store.SchedulerCodec{Store: st}})
 	if err != nil {
 		return nil, err
 	}
 	a.Settings.onChange = func(c programme.Config) { a.Schedules.SetQuiet(c.Quiet) }
 	a.Scheduler = scheduler.NewScheduler(a.Schedules, scheduler.SchedulerOptions{Clock: clock, Logger: log})
 	opt.Schedules = a.Schedules
+	var hours *staff.Directory // whose coach hours crisis replies name
 	if cfg.MattermostURL != "" {
 		dir, err := staff.Load(cfg.StaffFile)
 		if err != nil {
 			return nil, &config.Error{Var: "WAAKVLAM_STAFF_FILE", Problem: err.Error()}
 		}
 		dir.Location = cfg.TimeZone
+		hours = dir
 		if opt.Escalation == nil {
 			opt.Escalation = Escalation(dir)
 		}
 		mm := mattermost.New(cfg.MattermostURL, cfg.MattermostToken)
 		mm.Logger = log
 		a.Bridge = coach.New(mm, st, tg, dir, coach.Config{Team: cfg.MattermostTeam, BotUsername: cfg.BotUsername,
-			InviteTTL: cfg.InviteTTL, Location: cfg.TimeZone, CommandURL: cfg.CommandURL}, log)
+			InviteTTL: cfg.InviteTTL, Location: cfg.TimeZone, CommandURL: cfg.CommandURL, ActionKey: subKey(secret, "mattermost-action")}, log)
 		a.Bridge.Texts = texts
 		opt.Files = a.Bridge
 		opt.PartitionWorkers = append(opt.PartitionWorkers, a.Bridge.Loop)
+	}
+	if hours == nil {
+		// No staff file: the default coach hours.
+		if hours, err = staff.ParseDirectory([]byte("{}")); err != nil {
+			return nil, err
+		}
+		hours.Location = cfg.TimeZone
+	}
+	if opt.CoachHours == nil {
+		opt.CoachHours = CoachHours(hours)
 	}
 	a.Metrics = metrics.New(func(ctx context.Context) (metrics.Depths, error) {
 		out, in, co, err := st.QueueDepths(ctx)
@@ -149,6 +198,9 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 	})
 	if opt.Metrics == nil {
 		opt.Metrics = a.Metrics
+	}
+	if a.Bridge != nil {
+		a.Bridge.Verdicts = a.Metrics.Verdicts
 	}
 	if opt.Limiter == nil {
 		opt.Limiter = ratelimit.New(rdb, ratelimit.Options{
@@ -174,9 +226,34 @@ func noLimit(v float64) float64 {
 	return v
 }
 
-// Handler serves /healthz, /readyz, /metrics and, in webhook mode, the webhook path.
+// Handler is the public listener (WAAKVLAM_HTTP_ADDR): /healthz, /readyz,
+// the Mattermost endpoints and, in webhook mode, the webhook path. The
+// probes stay here too, because a load balancer in front of the webhook
+// must probe the port it sends to; they say no more than ok or not.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
+	a.probes(mux)
+	if a.Bridge != nil {
+		mux.Handle("POST /mattermost/command", a.Bridge.CommandHandler())
+		mux.Handle("POST /mattermost/action", a.Bridge.ActionHandler())
+	}
+	if a.cfg.Mode == "webhook" {
+		mux.Handle("/"+webhookPath(a.cfg.WebhookURL), bot.Webhook(a.cfg.WebhookSecret, a.Pipeline, a.log))
+	}
+	return mux
+}
+
+// AdminHandler is the operators' listener (WAAKVLAM_ADMIN_ADDR): /metrics,
+// which shows queue depths and activity and so stays off the public
+// address, and the probes.
+func (a *App) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	a.probes(mux)
+	mux.Handle("GET /metrics", a.Metrics.Registry.Handler())
+	return mux
+}
+
+func (a *App) probes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
@@ -189,15 +266,13 @@ func (a *App) Handler() http.Handler {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
-	mux.Handle("GET /metrics", a.Metrics.Registry.Handler())
-	if a.Bridge != nil {
-		mux.Handle("POST /mattermost/command", a.Bridge.CommandHandler())
-		mux.Handle("POST /mattermost/action", a.Bridge.ActionHandler())
-	}
-	if a.cfg.Mode == "webhook" {
-		mux.Handle("/"+webhookPath(a.cfg.WebhookURL), bot.Webhook(a.cfg.WebhookSecret, a.Pipeline, a.log))
-	}
-	return mux
+}
+
+// server is an HTTP server with the app's timeouts.
+func (a *App) server(h http.Handler) *http.Server {
+	t := a.Timeouts
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, WriteTimeout: t.Write,
+		IdleTimeout: t.Idle, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
 }
 
 func webhookPath(raw string) string {
@@ -228,21 +303,34 @@ func (a *App) Run(ctx context.Context) error {
 		}()
 	}
 
-	var srv *http.Server
-	if a.cfg.HTTPAddr != "" {
-		ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("listen on %s (WAAKVLAM_HTTP_ADDR): %w", a.cfg.HTTPAddr, err)
+	var servers []*http.Server
+	for _, l := range []struct {
+		addr, env, name string
+		h               func() http.Handler
+	}{
+		{a.cfg.HTTPAddr, "WAAKVLAM_HTTP_ADDR", "http", a.Handler},
+		{a.cfg.AdminAddr, "WAAKVLAM_ADMIN_ADDR", "admin", a.AdminHandler},
+	} {
+		if l.addr == "" {
+			continue
 		}
-		srv = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			for _, s := range servers {
+				_ = s.Close()
+			}
+			return fmt.Errorf("listen on %s (%s): %w", l.addr, l.env, err)
+		}
+		srv := a.server(l.h())
+		servers = append(servers, srv)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("http server: %w", err)
+				errc <- fmt.Errorf("%s server: %w", l.name, err)
 			}
 		}()
-		a.log.Info("http listening", "addr", ln.Addr().String())
+		a.log.Info(l.name+" listening", "addr", ln.Addr().String())
 	}
 	if a.cfg.Mode == "polling" {
 		p := &bot.Poller{APIURL: a.cfg.TelegramAPIURL, Token: a.cfg.TelegramToken, LeaseKey: store.PollLease,
@@ -250,8 +338,9 @@ func (a *App) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = p.Run(intakeCtx) }()
 	}
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); a.Settings.run(ctx) }()
+	go func() { defer wg.Done(); a.rewriteAOF(ctx) }()
 	go func() {
 		defer wg.Done()
 		if err := a.Scheduler.Run(ctx); err != nil && ctx.Err() == nil {
@@ -272,7 +361,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.log.Info("shutting down")
 	stopIntake()
-	if srv != nil {
+	for _, srv := range servers {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		_ = srv.Shutdown(sctx)
 		cancel()
@@ -340,13 +429,28 @@ func (e escalation) Route(now time.Time, coachUser, backupUser string, sev dialo
 
 func (e escalation) Interval() time.Duration { return e.d.Interval() }
 
+// CoachHours tells crisis replies whether the coaches work at t and, if
+// not, when they start again.
+func CoachHours(d *staff.Directory) func(time.Time) (bool, time.Time) {
+	return func(t time.Time) (bool, time.Time) {
+		if d.InCoachHours(t) {
+			return true, time.Time{}
+		}
+		return false, d.NextCoachHours(t)
+	}
+}
+
+// The scheduler seals with the store's codec, bound to where content lives.
+var _ scheduler.BoundCodec = store.SchedulerCodec{}
+
 type clockFunc func() time.Time
 
 func (f clockFunc) Now() time.Time { return f() }
 
-// schedCodec lets the scheduler seal client content with the same codec as
-// the store: one codec for all client content.
-type schedCodec struct{ c store.Codec }
-
-func (s schedCodec) Encode(b []byte) ([]byte, error) { return s.c.Seal(b) }
-func (s schedCodec) Decode(b []byte) ([]byte, error) { return s.c.Open(b) }
+// subKey derives the key of one purpose from the server secret, so a key
+// that leaks for one purpose says nothing of another.
+func subKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}

@@ -49,7 +49,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.HTTPAddr = ""
+	cfg.HTTPAddr, cfg.AdminAddr = "", ""
 	return &rig{t: t, emu: emu, rdb: redistest.Client(t), cfg: cfg}
 }
 
@@ -83,7 +83,9 @@ func runApp(t *testing.T, cfg config.Config, rdb redis.UniversalClient, opt pipe
 }
 
 func (r *rig) invite(name, code string) string {
-	inv, err := invite.Create(context.Background(), store.New(r.rdb, nil), invite.Request{FirstName: name, Coach: "Piet", BotUsername: "bot", TTL: time.Hour, Code: code, Now: time.Now()})
+	st := store.New(r.rdb, nil)
+	st.SetSecret(store.ServerSecret(token)) // as serve keys invite codes
+	inv, err := invite.Create(context.Background(), st, invite.Request{FirstName: name, Coach: "Piet", BotUsername: "bot", TTL: time.Hour, Code: code, Now: time.Now()})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -308,13 +310,22 @@ func TestWebhookRefusesForgedRequestsAndStoresRealOnes(t *testing.T) {
 	if n := intakeLen(t, r.rdb); n != 1 {
 		t.Fatalf("stored %d entries for one update delivered twice", n)
 	}
-	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+	// The probes answer on both listeners; /metrics only on the admin one.
+	admin := a.AdminHandler()
+	for _, c := range []struct {
+		h    http.Handler
+		path string
+		want int
+	}{
+		{h, "/healthz", 200}, {h, "/readyz", 200}, {h, "/metrics", 404},
+		{admin, "/healthz", 200}, {admin, "/readyz", 200}, {admin, "/metrics", 200}, {admin, "/hook/telegram", 404},
+	} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
-		if rec.Code != http.StatusOK {
-			t.Errorf("%s = %d", path, rec.Code)
+		c.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.path, nil))
+		if rec.Code != c.want {
+			t.Errorf("%s = %d, want %d", c.path, rec.Code, c.want)
 		}
-		if path == "/metrics" && !strings.Contains(rec.Body.String(), "waakvlam_outbox_depth{lane=") {
+		if c.want == 200 && c.path == "/metrics" && !strings.Contains(rec.Body.String(), "waakvlam_outbox_depth{lane=") {
 			t.Errorf("metrics lack queue depths:\n%s", rec.Body.String())
 		}
 	}

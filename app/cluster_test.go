@@ -14,6 +14,7 @@ import (
 	"github.com/waakvlam/waakvlam/invite"
 	"github.com/waakvlam/waakvlam/pipeline"
 	"github.com/waakvlam/waakvlam/scheduler"
+	"github.com/waakvlam/waakvlam/seal"
 	"github.com/waakvlam/waakvlam/staff"
 	"github.com/waakvlam/waakvlam/store"
 )
@@ -55,10 +56,15 @@ func TestEverythingRunsOnRedisCluster(t *testing.T) {
 	ams, _ := time.LoadLocation("Europe/Amsterdam")
 	dir.Location = ams
 	clk := &clock{t: time.Date(2026, 11, 30, 7, 59, 0, 0, ams)}
+	r.cfg.Keys = seal.Ephemeral() // sealed at rest, as serve runs: data keys live in each partition's slot
 	a, stop := runApp(t, r.cfg, rdb, pipeline.Options{Replica: "cl", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second,
 		Now: clk.Now, Escalation: app.Escalation(dir)})
 	defer stop()
 	ctx := context.Background()
+	// The AOF rewrite visits every master (they run without AOF here: none is asked).
+	if n, err := a.Store.RewriteAOF(ctx, "cl", time.Hour); err != nil || n != 0 {
+		t.Fatalf("aof rewrite on the cluster: %d %v", n, err)
+	}
 
 	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", CoachUser: "coach-piet", BackupUser: "coach-sanne",
 		BotUsername: "b", TTL: time.Hour, Now: clk.Now()})
@@ -79,19 +85,22 @@ func TestEverythingRunsOnRedisCluster(t *testing.T) {
 		r.waitTexts(int64(5000+i), 1)
 	}
 	r.emu.UserSays(chat, "ik wil niet meer leven")
-	r.waitTexts(chat, 5)
+	r.waitTexts(chat, 6) // a kind word, 113, "Ben je nu veilig?"
 	clk.Add(time.Minute) // 08:00: the reminder
-	got := r.waitTexts(chat, 6)
-	if !strings.Contains(got[5], "💊 Pillen") {
-		t.Fatalf("reminder = %q", got[5])
+	got := r.waitTexts(chat, 7)
+	if !strings.Contains(got[6], "💊 Pillen") {
+		t.Fatalf("reminder = %q", got[6])
 	}
 	clk.Add(16 * time.Minute)
 	deadline = time.Now().Add(10 * time.Second)
 	escalated := false
 	for !escalated && time.Now().Before(deadline) {
-		msgs, _ := rdb.XRange(ctx, store.PartitionOfClient(inv.ClientID).CoachQueue(), "-", "+").Result()
+		q := store.PartitionOfClient(inv.ClientID).CoachQueue()
+		msgs, _ := rdb.XRange(ctx, q, "-", "+").Result()
 		for _, m := range msgs {
-			escalated = escalated || strings.Contains(m.Values["m"].(string), `"escalation"`)
+			owner, _ := m.Values["k"].(string)
+			post, err := a.Store.OpenAt(ctx, store.Where{Owner: owner, Key: q, Field: "m"}, []byte(m.Values["m"].(string)))
+			escalated = escalated || (err == nil && strings.Contains(string(post), `"escalation"`))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

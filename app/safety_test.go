@@ -92,8 +92,9 @@ func TestUrgentMessageAlertsAndEscalatesUntilPickedUp(t *testing.T) {
 	r.waitTexts(chat, 3)
 
 	r.emu.UserSays(chat, "ik wil niet meer leven")
-	got := r.waitTexts(chat, 5)
-	if !strings.Contains(got[3], "niet alleen") || !strings.Contains(got[4], "0800 0113") {
+	got := r.waitTexts(chat, 6)
+	// In coach hours: the coach by name, today; then 113; then "Ben je nu veilig?".
+	if !strings.Contains(got[3], "Piet neemt vandaag contact met je op") || !strings.Contains(got[4], "0800 0113") || !strings.Contains(got[5], "Ben je nu veilig?") {
 		t.Fatalf("safety reply = %q", got[3:])
 	}
 	sig := waitPosts(t, a, inv.ClientID, "signal", 1)[0]
@@ -124,7 +125,7 @@ func TestUrgentMessageAlertsAndEscalatesUntilPickedUp(t *testing.T) {
 
 	// A second alert, picked up in time, stops there.
 	r.emu.UserSays(chat, "ik ga mezelf wat aandoen")
-	r.waitTexts(chat, 7)
+	r.waitTexts(chat, 9)
 	sigs := waitPosts(t, a, inv.ClientID, "signal", 2)
 	second := sigs[1].AlertID
 	if second == "" || second == sig.AlertID {
@@ -152,5 +153,97 @@ func TestUrgentMessageAlertsAndEscalatesUntilPickedUp(t *testing.T) {
 	want := "alert_raised:waakvlam>,alert_escalated:waakvlam>coach-sanne,alert_escalated:waakvlam>pl-anna,alert_raised:waakvlam>,alert_acknowledged:coach-piet>"
 	if strings.Join(whats, ",") != want {
 		t.Fatalf("audit = %v", whats)
+	}
+}
+
+// pressInline presses the inline button with data prefix on the last
+// message to chat that has one.
+func (r *rig) pressInline(chat int64, prefix string) {
+	r.t.Helper()
+	m := r.lastWithButtons(chat)
+	for _, row := range m.Inline {
+		for _, b := range row {
+			if strings.HasPrefix(b.Data, prefix) {
+				r.emu.UserPresses(chat, m.MessageID, b.Data)
+				return
+			}
+		}
+	}
+	r.t.Fatalf("no button %s* in %+v", prefix, m.Inline)
+}
+
+// Every chat is safe: a stranger in crisis gets 113 at once, also past
+// the flood limit, and "Ben je nu veilig?"; Nee gets 112. Nothing more
+// is kept about the stranger than a hashed counter.
+func TestStrangerInCrisisGets113AndNothingIsKept(t *testing.T) {
+	r := newRig(t)
+	r.start("a")
+	const chat = 880123
+	r.emu.UserSays(chat, "ik wil niet meer leven")
+	got := r.waitTexts(chat, 3)
+	if !strings.Contains(got[0], "Ik ben een computer") || !strings.Contains(got[1], "0800 0113") || !strings.Contains(got[2], "Ben je nu veilig?") {
+		t.Fatalf("crisis replies = %q", got)
+	}
+	r.pressInline(chat, "safe:n:")
+	got = r.waitTexts(chat, 4)
+	if !strings.Contains(got[3], "Bel nu 112") {
+		t.Fatalf("not safe = %q", got[3])
+	}
+	for i := 0; i < 4; i++ {
+		r.emu.UserSays(chat, "hallo")
+	}
+	// The sixth message this hour and past the flood limit: help all the same.
+	time.Sleep(300 * time.Millisecond)
+	r.emu.UserSays(chat, "ik wil niet meer leven")
+	got = r.waitTexts(chat, 8)
+	if !strings.Contains(got[4], "voor mensen met een coach") || !strings.Contains(got[6], "0800 0113") || len(got) != 8 {
+		t.Fatalf("after the flood limit = %q", got[4:])
+	}
+	if errs := r.emu.Errors(); len(errs) > 0 {
+		t.Fatalf("protocol errors: %v", errs)
+	}
+	time.Sleep(200 * time.Millisecond)
+	ctx := context.Background()
+	keys, _ := r.rdb.Keys(ctx, "*").Result()
+	for _, k := range keys {
+		if strings.Contains(k, "880123") || strings.Contains(k, ":cl:") || strings.Contains(k, ":link:") || strings.Contains(k, ":alert") {
+			t.Errorf("key kept for the stranger: %s", k)
+		}
+		if r.rdb.Type(ctx, k).Val() == "stream" {
+			for _, e := range r.rdb.XRange(ctx, k, "-", "+").Val() {
+				for _, v := range e.Values {
+					if s, _ := v.(string); strings.Contains(s, "leven") || strings.Contains(s, "880123") {
+						t.Errorf("stream %s keeps the stranger's words", k)
+					}
+				}
+			}
+		}
+	}
+}
+
+// A client who stopped is a stranger again, and still gets the helplines.
+func TestStoppedClientInCrisisGets113(t *testing.T) {
+	r := newRig(t)
+	id := r.invite("Lot", "STOP2345")
+	a, _ := r.start("a")
+	const chat = 4455
+	r.emu.UserSays(chat, "/start STOP2345")
+	r.waitTexts(chat, 3)
+	r.emu.UserSays(chat, "/stop")
+	r.waitTexts(chat, 4)
+	r.pressInline(chat, "stop:yes")
+	r.waitTexts(chat, 5)
+	r.emu.UserSays(chat, "ik wil niet meer leven")
+	got := r.waitTexts(chat, 8)
+	if !strings.Contains(got[5], "Ik ben een computer") || !strings.Contains(got[6], "0800 0113") || !strings.Contains(got[7], "Ben je nu veilig?") {
+		t.Fatalf("stopped client in crisis = %q", got[5:])
+	}
+	for _, cp := range coachPosts(t, a, id) {
+		if cp.Kind == "signal" {
+			t.Errorf("a stopped client's words reached the coach queue: %+v", cp.Kind)
+		}
+	}
+	if errs := r.emu.Errors(); len(errs) > 0 {
+		t.Fatalf("protocol errors: %v", errs)
 	}
 }

@@ -104,7 +104,10 @@ func (p *Poller) Run(ctx context.Context) error {
 	return nil
 }
 
-func (p *Poller) getUpdates(ctx context.Context, offset int64) ([]Update, error) {
+func (p *Poller) getUpdates(ctx context.Context, offset int64) (ups []Update, err error) {
+	// The URL holds the token: never let it reach a log line, whatever
+	// part of the request failed.
+	defer func() { err = Redactor(p.Token).Error(err) }()
 	body, _ := json.Marshal(map[string]any{
 		"offset": offset, "timeout": int(p.Timeout.Seconds()), "limit": 100, "allowed_updates": allowedUpdates,
 	})
@@ -115,8 +118,7 @@ func (p *Poller) getUpdates(ctx context.Context, offset int64) ([]Update, error)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := p.HTTP.Do(req)
 	if err != nil {
-		// The URL holds the token: never let it reach a log line.
-		return nil, fmt.Errorf("getUpdates: %s", strings.ReplaceAll(err.Error(), p.Token, "***"))
+		return nil, fmt.Errorf("getUpdates: %w", err)
 	}
 	defer resp.Body.Close()
 	var r struct {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/waakvlam/waakvlam/dialogs"
+	"github.com/waakvlam/waakvlam/internal/redact"
 )
 
 // Outgoing is one call to Telegram as it waits in the outbox.
@@ -61,12 +63,26 @@ func (e *SendError) Unwrap() error { return e.Err }
 type Telegram struct {
 	b    *tg.Bot
 	http *http.Client
+	// rd masks the token in every error: the Bot API puts it in each URL,
+	// and Go's *url.Error, a proxy's error page echoed in a decode error or
+	// a malformed file path all carry the URL.
+	rd *redact.Redactor
+}
+
+// Redactor masks a bot token (and its secret half) in texts.
+func Redactor(token string) *redact.Redactor {
+	_, part, _ := strings.Cut(token, ":")
+	return redact.New(token, part)
 }
 
 // NewTelegram connects to the Bot API at serverURL ("" for the public one)
 // without calling getMe, so that a process can start while Telegram is away.
 func NewTelegram(token, serverURL string, hc *http.Client) (*Telegram, error) {
-	opts := []tg.Option{tg.WithSkipGetMe()}
+	rd := Redactor(token)
+	opts := []tg.Option{tg.WithSkipGetMe(),
+		// The library's own errors (by default on the standard logger).
+		tg.WithErrorsHandler(func(err error) { slog.Warn("telegram client", "err", rd.Error(err)) }),
+		tg.WithDebugHandler(func(string, ...any) {})}
 	if serverURL != "" {
 		opts = append(opts, tg.WithServerURL(serverURL))
 	}
@@ -75,19 +91,19 @@ func NewTelegram(token, serverURL string, hc *http.Client) (*Telegram, error) {
 	}
 	b, err := tg.New(token, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("telegram client: %w", err)
+		return nil, rd.Error(fmt.Errorf("telegram client: %w", err))
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
-	return &Telegram{b: b, http: hc}, nil
+	return &Telegram{b: b, http: hc, rd: rd}, nil
 }
 
 // Username asks Telegram for the bot's username.
 func (t *Telegram) Username(ctx context.Context) (string, error) {
 	me, err := t.b.GetMe(ctx)
 	if err != nil {
-		return "", fmt.Errorf("get bot name: %w", err)
+		return "", t.rd.Error(fmt.Errorf("get bot name: %w", err))
 	}
 	return me.Username, nil
 }
@@ -113,7 +129,7 @@ func (t *Telegram) Send(ctx context.Context, o Outgoing) error {
 	default:
 		_, err = t.b.SendMessage(ctx, &tg.SendMessageParams{ChatID: o.ChatID, Text: o.Text, ReplyMarkup: markup(o.Keyboard)})
 	}
-	return classify(err)
+	return classify(t.rd.Error(err))
 }
 
 func classify(err error) error {
@@ -164,7 +180,7 @@ func (t *Telegram) SetCommands(ctx context.Context, lang string, cmds []Command)
 		bc[i] = models.BotCommand{Command: c.Name, Description: c.Description}
 	}
 	if _, err := t.b.SetMyCommands(ctx, &tg.SetMyCommandsParams{Commands: bc, LanguageCode: lang}); err != nil {
-		return fmt.Errorf("set commands %q: %w", lang, err)
+		return t.rd.Error(fmt.Errorf("set commands %q: %w", lang, err))
 	}
 	return nil
 }
@@ -172,7 +188,7 @@ func (t *Telegram) SetCommands(ctx context.Context, lang string, cmds []Command)
 // SetWebhook points Telegram at our webhook with its secret.
 func (t *Telegram) SetWebhook(ctx context.Context, url, secret string) error {
 	if _, err := t.b.SetWebhook(ctx, &tg.SetWebhookParams{URL: url, SecretToken: secret, AllowedUpdates: allowedUpdates}); err != nil {
-		return fmt.Errorf("set webhook: %w", err)
+		return t.rd.Error(fmt.Errorf("set webhook: %w", err))
 	}
 	return nil
 }
@@ -180,7 +196,7 @@ func (t *Telegram) SetWebhook(ctx context.Context, url, secret string) error {
 // DeleteWebhook switches Telegram back to getUpdates.
 func (t *Telegram) DeleteWebhook(ctx context.Context) error {
 	if _, err := t.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil {
-		return fmt.Errorf("delete webhook: %w", err)
+		return t.rd.Error(fmt.Errorf("delete webhook: %w", err))
 	}
 	return nil
 }
@@ -217,6 +233,11 @@ var ErrTooLarge = errors.New("file too large for Telegram")
 // Download fetches a file a client sent. Files over MaxDownload cannot be
 // fetched through the Bot API and give ErrTooLarge.
 func (t *Telegram) Download(ctx context.Context, fileID string) ([]byte, error) {
+	data, err := t.download(ctx, fileID)
+	return data, t.rd.Error(err)
+}
+
+func (t *Telegram) download(ctx context.Context, fileID string) ([]byte, error) {
 	f, err := t.b.GetFile(ctx, &tg.GetFileParams{FileID: fileID})
 	if err != nil {
 		if errors.Is(err, tg.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), "too big") {
@@ -233,7 +254,7 @@ func (t *Telegram) Download(ctx context.Context, fileID string) ([]byte, error) 
 	}
 	resp, err := t.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("download file: %s", strings.ReplaceAll(err.Error(), t.b.Token(), "***"))
+		return nil, fmt.Errorf("download file: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +57,11 @@ func (b *Bridge) ack(ctx context.Context, username, alertID string) string {
 	}
 	if !ok {
 		return fmt.Sprintf("🤔 Ik ken zorgsignaal %q niet.", alertID)
+	}
+	if may, err := b.mayPickUp(ctx, username, a); err != nil {
+		return "⚠️ Dat lukte niet. Probeer het zo nog eens."
+	} else if !may {
+		return notResponsible
 	}
 	now := b.Now()
 	post, _ := json.Marshal(pipeline.CoachPost{ClientID: clientID, Kind: pipeline.KindAck, AlertID: alertID, By: username,
@@ -108,7 +114,7 @@ func (b *Bridge) postEscalation(ctx context.Context, cp pipeline.CoachPost) erro
 	}
 	text := fmt.Sprintf("⏫ **Zorgsignaal `%s` is nog niet opgepakt** (%s, %s) · stap %d · %s\n@%s, kun jij dit oppakken? Typ `oppakken` in dit kanaal.",
 		cp.AlertID, severityNames[cp.Severity], categoryNames[cp.Category], cp.Level, b.when(cp.Time), cp.Target)
-	if _, err := b.mm.CreatePost(ctx, b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp), nil); err != nil {
+	if _, err := b.mm.CreatePost(ctx, b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp, c), nil); err != nil {
 		return err
 	}
 	dm, err := b.mm.DirectChannel(ctx, targetID)
@@ -145,29 +151,45 @@ func (b *Bridge) actionURL() string {
 	return ""
 }
 
-func (b *Bridge) sign(alertID string) string {
-	m := hmac.New(sha256.New, b.actionKey)
-	m.Write([]byte(alertID))
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// withAckButton adds an "Ik pak het op" button to an alert post.
-func (b *Bridge) withAckButton(p mattermost.Post, cp pipeline.CoachPost) mattermost.Post {
+// withAckButton adds an "Ik pak het op" button to an alert post. The
+// button carries who may press it (the client's coach, backup, on-call
+// and project leaders, by username), until when, and an HMAC of both with
+// the alert id under the shared action key.
+func (b *Bridge) withAckButton(p mattermost.Post, cp pipeline.CoachPost, c store.Client) mattermost.Post {
 	url := b.actionURL()
 	if url == "" || cp.AlertID == "" {
 		return p
 	}
+	users := strings.Join(b.responsible(c), ",")
+	exp := strconv.FormatInt(b.Now().Add(ackButtonTTL).Unix(), 10)
 	p.Props = map[string]any{"attachments": []any{map[string]any{
 		"actions": []any{map[string]any{
 			"id": "ack", "name": "✋ Ik pak het op", "type": "button", "style": "primary",
-			"integration": map[string]any{"url": url, "context": map[string]any{"alert": cp.AlertID, "sig": b.sign(cp.AlertID)}},
+			"integration": map[string]any{"url": url, "context": map[string]any{
+				"alert": cp.AlertID, "users": users, "exp": exp, "sig": b.signAck(cp.AlertID, users, exp)}},
 		}},
 	}}}
 	return p
 }
 
+// ackButtonTTL is how long an "Ik pak het op" button works; after that
+// the coach types oppakken.
+const ackButtonTTL = 24 * time.Hour
+
+// signAck is the HMAC of a button's alert, users and expiry.
+func (b *Bridge) signAck(alert, users, exp string) string {
+	m := hmac.New(sha256.New, b.actionKey)
+	for _, part := range []string{"ack", alert, users, exp} {
+		m.Write([]byte(part))
+		m.Write([]byte{0})
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 // ActionHandler serves the "Ik pak het op" button. Mattermost does not sign
-// button calls, so the button carries an HMAC of the alert id.
+// button calls, so the button carries an HMAC (signAck): a call with another
+// alert, other users or another expiry gets 401; a press by someone not on
+// the button, or after the expiry, gets a short answer and picks nothing up.
 func (b *Bridge) ActionHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -178,19 +200,35 @@ func (b *Bridge) ActionHandler() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		alert := req.Context["alert"]
-		if alert == "" || !hmac.Equal([]byte(b.sign(alert)), []byte(req.Context["sig"])) {
+		alert, users, exp := req.Context["alert"], req.Context["users"], req.Context["exp"]
+		if alert == "" || exp == "" || !hmac.Equal([]byte(b.signAck(alert, users, exp)), []byte(req.Context["sig"])) {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		b.mu.Lock()
-		username := b.users[req.UserID]
-		b.mu.Unlock()
-		text := "Sorry, alleen coaches en projectleiders van Waakvlam kunnen een zorgsignaal oppakken."
-		if username != "" && b.staff.RoleOf(username) != 0 {
+		var text string
+		until, _ := strconv.ParseInt(exp, 10, 64)
+		username := ""
+		if req.UserID != "" {
+			username = b.usernameOf(r.Context(), req.UserID)
+		}
+		switch {
+		case b.Now().Unix() > until:
+			text = "⌛ Deze knop werkt niet meer. Typ `oppakken` in het kanaal van de cliënt."
+		case username == "" || !listed(users, username):
+			text = notResponsible
+		default:
 			text = b.ack(r.Context(), username, alert)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"ephemeral_text": text})
 	})
+}
+
+func listed(list, user string) bool {
+	for _, u := range strings.Split(list, ",") {
+		if u != "" && u == user {
+			return true
+		}
+	}
+	return false
 }

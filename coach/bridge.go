@@ -21,6 +21,7 @@ import (
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/mattermost"
+	"github.com/waakvlam/waakvlam/metrics"
 	"github.com/waakvlam/waakvlam/pipeline"
 	"github.com/waakvlam/waakvlam/staff"
 	"github.com/waakvlam/waakvlam/store"
@@ -46,6 +47,10 @@ type Config struct {
 	InviteTTL   time.Duration
 	Location    *time.Location
 	CommandURL  string // where Mattermost posts slash commands; "" for none
+	// ActionKey signs the "Ik pak het op" buttons. All replicas need the
+	// same key (and keep it over restarts); empty: a random key per
+	// process (tests).
+	ActionKey []byte
 }
 
 // Bridge connects Waakvlam with Mattermost.
@@ -60,7 +65,10 @@ type Bridge struct {
 	Texts   dialogs.Texts // client texts, for notices to clients
 	// Structure serves the reminder, level and settings commands; nil: off.
 	Structure *Structure
-	Now       func() time.Time
+	// Verdicts counts the coaches' verdicts on client posts by kind
+	// (metrics.Waakvlam.Verdicts); nil: not counted.
+	Verdicts *metrics.CounterVec
+	Now      func() time.Time
 
 	mu        sync.Mutex
 	ready     bool
@@ -71,6 +79,8 @@ type Bridge struct {
 	userIDs   map[string]string // staff username -> user id
 	dmChannel map[string]string // channel id -> staff username (direct messages with the bot)
 	actionKey []byte            // signs the "Ik pak het op" buttons
+	// noModeration: the server cannot restrict channel members (no licence).
+	noModeration bool
 }
 
 // New returns a bridge; Start connects it.
@@ -78,8 +88,11 @@ func New(mm *mattermost.Client, st *store.Store, tg Telegram, dir *staff.Directo
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	key := make([]byte, 32)
-	_, _ = crand.Read(key)
+	key := cfg.ActionKey
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		_, _ = crand.Read(key)
+	}
 	return &Bridge{mm: mm, st: st, tg: tg, staff: dir, cfg: cfg, log: log, Now: time.Now,
 		users: map[string]string{}, userIDs: map[string]string{}, dmChannel: map[string]string{}, actionKey: key}
 }
@@ -115,17 +128,23 @@ func (b *Bridge) Start(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case <-wake:
+				b.auditChannels(ctx) // members added while no socket was open
 				b.catchUp(ctx, true)
 			case <-tick.C:
 				b.catchUp(ctx, false)
 			}
 		}
 	}()
-	err := b.mm.Listen(ctx, func(p mattermost.Post) { b.onPost(ctx, p) }, func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
+	err := b.mm.ListenEvents(ctx, mattermost.Handlers{
+		Post:        func(p mattermost.Post) { b.onPost(ctx, p) },
+		Reaction:    func(r mattermost.Reaction) { b.onReaction(ctx, r) },
+		MemberAdded: func(ch, user string) { b.onMemberAdded(ctx, ch, user) },
+		Connect: func() {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		},
 	})
 	<-done
 	if err != nil && ctx.Err() == nil {
@@ -219,6 +238,10 @@ func (b *Bridge) onPost(ctx context.Context, p mattermost.Post) {
 		}
 		return
 	}
+	if v, ok := parseVerdict(p.Message); ok {
+		b.verdictInChannel(ctx, clientID, p, v)
+		return
+	}
 	if err := b.takeCoachPost(ctx, clientID, p); err != nil {
 		b.log.Warn("coach post not taken, catch-up will retry", "post", p.ID, "err", err)
 		if err := b.st.HoldCoachCursor(ctx, clientID, p.CreateAt); err != nil {
@@ -230,14 +253,12 @@ func (b *Bridge) onPost(ctx context.Context, p mattermost.Post) {
 // ackInChannel picks up the client's open alert from a post in the
 // client's channel; the post does not go to the client.
 func (b *Bridge) ackInChannel(ctx context.Context, clientID string, p mattermost.Post) {
-	b.mu.Lock()
-	username := b.users[p.UserID]
-	b.mu.Unlock()
+	username := b.usernameOf(ctx, p.UserID)
 	var reply string
 	c, ok, err := b.st.LoadClient(ctx, clientID)
 	switch {
-	case username == "" || b.staff.RoleOf(username) == staff.NoRole:
-		reply = "Sorry, alleen coaches en projectleiders van Waakvlam kunnen een zorgsignaal oppakken."
+	case username == "":
+		reply = notResponsible
 	case err != nil || !ok:
 		reply = "⚠️ Dat lukte niet. Probeer het zo nog eens."
 	case c.OpenAlert == "":
@@ -252,7 +273,14 @@ func (b *Bridge) ackInChannel(ctx context.Context, clientID string, p mattermost
 }
 
 func (b *Bridge) takeCoachPost(ctx context.Context, clientID string, p mattermost.Post) error {
-	if !strings.HasPrefix(strings.TrimSpace(p.Message), NotePrefix) && !isAckWord(p.Message) && (strings.TrimSpace(p.Message) != "" || len(p.FileIDs) > 0) {
+	if !strings.HasPrefix(strings.TrimSpace(p.Message), NotePrefix) && !isAckWord(p.Message) && !isVerdictWord(p.Message) &&
+		(strings.TrimSpace(p.Message) != "" || len(p.FileIDs) > 0) {
+		if refused, err := b.refusePost(ctx, clientID, p); err != nil || refused {
+			if err != nil {
+				return err
+			}
+			return b.st.AdvanceCoachCursor(ctx, clientID, p.CreateAt)
+		}
 		reply := dialogs.CoachReply{PostID: p.ID, Text: p.Message}
 		for _, id := range p.FileIDs {
 			reply.Files = append(reply.Files, dialogs.FileRef{Source: "mm", ID: id})
@@ -304,6 +332,10 @@ func (b *Bridge) catchUp(ctx context.Context, all bool) {
 			}
 			if isAckWord(p.Message) {
 				continue // picked up in the channel: never for the client
+			}
+			if v, ok := parseVerdict(p.Message); ok {
+				b.verdictInChannel(ctx, id, p, v) // once: claimed on the post id
+				continue
 			}
 			if err := b.takeCoachPost(ctx, id, p); err != nil {
 				b.log.Warn("catch up post", "post", p.ID, "err", err)

@@ -131,12 +131,13 @@ func TestHardCoachReplyGetsAPrivateTip(t *testing.T) {
 	replies := &fakeReplies{}
 	b.Replies = replies
 	ctx := context.Background()
-	if err := b.st.CreateClient(ctx, store.Client{ID: "cl1", FirstName: "Noor", Coach: "Piet", Lang: "nl"}); err != nil {
+	if err := b.st.CreateClient(ctx, store.Client{ID: "cl1", FirstName: "Noor", Coach: "Piet", Lang: "nl", CoachUser: "coach-piet"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.st.SetChannel(ctx, "cl1", "chan1"); err != nil {
 		t.Fatal(err)
 	}
+	b.users["coach1"] = "coach-piet" // only the client's own people reach the client
 	hard := mattermost.Post{ID: "p1", ChannelID: "chan1", UserID: "coach1", CreateAt: time.Now(),
 		Message: "Indien u de brief heeft ontvangen, dient u deze zo spoedig mogelijk te retourneren aan de gemeente zodat wij uw aanvraag kunnen verwerken."}
 	b.onPost(ctx, hard)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -25,9 +26,7 @@ func (b *Bridge) maybeCommand(ctx context.Context, p mattermost.Post) {
 	if first, err := b.st.Claim(ctx, "mm:"+p.ID, 48*time.Hour); err != nil || !first {
 		return
 	}
-	b.mu.Lock()
-	username := b.users[p.UserID]
-	b.mu.Unlock()
+	username := b.usernameOf(ctx, p.UserID)
 	var reply string
 	var files []mattermost.File
 	switch strings.ToLower(strings.TrimSpace(p.Message)) {
@@ -77,7 +76,7 @@ func (b *Bridge) runCommand(ctx context.Context, username, text string) (string,
 		return "🤔 " + capital(err.Error()) + ".\n" + staff.Usage + "\n\n" + staff.ScheduleUsage, nil
 	}
 	role := b.staff.RoleOf(username)
-	if role == staff.NoRole {
+	if role == staff.NoRole && !(cmd.Verb == staff.VerbAck && username != "" && username == b.staff.OnCall) {
 		return "Sorry, alleen coaches en projectleiders van Waakvlam kunnen dit gebruiken.", nil
 	}
 	switch cmd.Verb {
@@ -113,6 +112,9 @@ func (b *Bridge) cmdNew(ctx context.Context, username string, role staff.Role, c
 		coachRef = username
 	}
 	co, ok := b.staff.Coach(coachRef)
+	if ok && cmd.Coach == "" && co.Username != username {
+		ok = false // "for myself" goes by username, never by a first name
+	}
 	if !ok {
 		return fmt.Sprintf("🤔 %s is geen coach in de lijst. Geef een coach op: `client nieuw %s <coach>`.", coachRef, cmd.Name), nil
 	}
@@ -237,7 +239,11 @@ func (b *Bridge) cmdCode(ctx context.Context, c store.Client) (string, []matterm
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
 	}
 	inv := invite.Invitation{ClientID: c.ID, Code: code, Link: link, Expires: b.Now().Add(b.cfg.InviteTTL)}
-	return b.inviteText(c.FirstName, inv, c.Coach), []mattermost.File{{Name: "waakvlam-" + c.ID + ".png", MIME: "image/png", Data: png}}
+	text := b.inviteText(c.FirstName, inv, c.Coach) + "\nEen eerdere code van " + c.FirstName + " werkt nu niet meer."
+	if c.ChatID != 0 {
+		text += " " + c.FirstName + " gebruikt de bot al: met deze code gaat de bot over naar een andere telefoon, en de oude telefoon krijgt geen berichten meer."
+	}
+	return text, []mattermost.File{{Name: "waakvlam-" + c.ID + ".png", MIME: "image/png", Data: png}}
 }
 
 func (b *Bridge) cmdStop(ctx context.Context, username string, c store.Client) (string, []mattermost.File) {
@@ -301,6 +307,11 @@ func capital(s string) string {
 	return strings.ToUpper(string(r[0])) + string(r[1:])
 }
 
+// MaxCommandForm is the largest slash command form read: the command text
+// (a Mattermost message is at most 16,383 characters, staff commands are a
+// line) with Mattermost's dozen fields, %-escaped.
+const MaxCommandForm = 64 << 10
+
 // CommandHandler serves the /waakvlam slash command. Mattermost signs each
 // call with the command's token; other calls get 401.
 func (b *Bridge) CommandHandler() http.Handler {
@@ -309,7 +320,15 @@ func (b *Bridge) CommandHandler() http.Handler {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
+		// A slash command is a short form: read at most 64 KiB of it before
+		// the token is checked (ParseForm alone reads up to 10 MB).
+		r.Body = http.MaxBytesReader(w, r.Body, MaxCommandForm)
 		if err := r.ParseForm(); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+				return
+			}
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}

@@ -66,7 +66,7 @@ func TestIntegrationBridge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.HTTPAddr = ""
+	cfg.HTTPAddr, cfg.AdminAddr = "", ""
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -478,7 +478,7 @@ func TestIntegrationMattermostAwayKeepsPostsInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.HTTPAddr = ""
+	cfg.HTTPAddr, cfg.AdminAddr = "", ""
 	rdb := redistest.Client(t)
 	a, err := app.New(cfg, rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), pipeline.Options{Replica: "away", Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
 	if err != nil {
@@ -554,4 +554,168 @@ func waitButton(t *testing.T, emu *emulator.Server, chat int64, data string) emu
 	}
 	t.Fatalf("no button %q", data)
 	return emulator.Message{}
+}
+
+// TestIntegrationOnlyResponsiblePeopleReachTheClient: a colleague (a coach
+// who is not this client's coach or backup) added to the client's channel
+// by its coach is removed by the bot, live and after the bot was away, and
+// the colleague's post never reaches the client; the coach's and a project
+// leader's posts do.
+func TestIntegrationOnlyResponsiblePeopleReachTheClient(t *testing.T) {
+	mmURL, botToken, team := os.Getenv("WAAKVLAM_MATTERMOST_URL"), os.Getenv("WAAKVLAM_MATTERMOST_TOKEN"), os.Getenv("WAAKVLAM_MATTERMOST_TEAM")
+	coachToken, coachUser := os.Getenv("WAAKVLAM_MM_COACH1_TOKEN"), os.Getenv("WAAKVLAM_MM_COACH1_USERNAME")
+	otherToken, otherUser := os.Getenv("WAAKVLAM_MM_COACH2_TOKEN"), os.Getenv("WAAKVLAM_MM_COACH2_USERNAME")
+	adminToken, adminUser := os.Getenv("WAAKVLAM_MM_ADMIN_TOKEN"), os.Getenv("WAAKVLAM_MM_ADMIN_USERNAME")
+	if mmURL == "" || botToken == "" || coachToken == "" || otherToken == "" || adminToken == "" {
+		t.Skip("no real Mattermost: run deploy/mattermost-dev.sh start and source its env file (scripts/test.sh does)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	emu := emulator.New(token)
+	tgsrv := httptest.NewServer(emu)
+	defer tgsrv.Close()
+	staffFile := filepath.Join(t.TempDir(), "staff.yaml")
+	// The other coach is staff, but neither coach nor backup of this client.
+	_ = os.WriteFile(staffFile, []byte("coaches:\n  - {username: "+coachUser+", name: Piet}\n  - {username: "+otherUser+", name: Kees}\nproject_leaders: ["+adminUser+"]\n"), 0o600)
+	cfg, _, err := config.Load("test", func(string) string { return "" }, []string{
+		"-telegram-token", token, "-telegram-api-url", tgsrv.URL, "-http-addr", "", "-bot-username", "WaakTestBot",
+		"-mattermost-url", mmURL, "-mattermost-token", botToken, "-mattermost-team", team, "-staff-file", staffFile,
+		"-rate-global", "0", "-rate-chat", "0",
+	}, config.Need{Telegram: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.HTTPAddr, cfg.AdminAddr = "", ""
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	rdb := redistest.Client(t)
+	run := func(replica string) (*app.App, func()) {
+		a, err := app.New(cfg, rdb, log, pipeline.Options{Replica: replica, Block: 50 * time.Millisecond, LeaseTTL: 3 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.PollTimeout = time.Second
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = a.Run(runCtx) }()
+		var once sync.Once
+		return a, func() { once.Do(func() { stop(); <-done }) }
+	}
+	a, stop := run("acc1")
+	defer func() { stop() }()
+	inv, err := invite.Create(ctx, a.Store, invite.Request{FirstName: "Noor", Coach: "Piet", CoachUser: coachUser, BotUsername: "b", TTL: time.Hour, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitBridge(t, a)
+	const chat = 9191
+	emu.UserSays(chat, "/start "+inv.Code)
+	waitSent(t, emu, chat, 3)
+	channel := waitClientChannel(t, a, ctx)
+	start := time.Now()
+
+	coach, other, admin := mattermost.New(mmURL, coachToken), mattermost.New(mmURL, otherToken), mattermost.New(mmURL, adminToken)
+	otherID, _, err := other.Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminID, _, err := admin.Me(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isMember := func(userID string) bool {
+		ms, err := admin.Members(ctx, channel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m == userID {
+				return true
+			}
+		}
+		return false
+	}
+	waitGone := func(userID string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for isMember(userID) {
+			if time.Now().After(deadline) {
+				t.Fatal("the colleague was not removed from the client's channel")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	// 1. Live: the coach adds a colleague (Mattermost lets any member of a
+	// private channel do so); the bot takes the colleague out again and
+	// tells the coach. A post the colleague gets in first stays here.
+	if err := coach.AddMembers(ctx, channel, []string{otherID}); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = other.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "Hoi Noor, snel even van Kees"}, nil)
+	waitGone(otherID)
+	waitPost(t, coach, channel, start, func(p mattermost.Post) bool {
+		return strings.Contains(p.Message, "@"+otherUser+" is uit dit kanaal gehaald")
+	})
+
+	// 2. While the bot is away: added again, and the colleague posts. After
+	// the restart the bot removes the colleague, marks the post 🚫 and
+	// never sends it.
+	stop()
+	if err := coach.AddMembers(ctx, channel, []string{otherID}); err != nil {
+		t.Fatal(err)
+	}
+	colleague, err := other.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "Hallo Noor, hier Kees, een collega"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, stop2 := run("acc2")
+	defer stop2()
+	waitBridge(t, a2)
+	waitGone(otherID)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if n, err := coach.ReactionCount(ctx, colleague.ID, "no_entry_sign"); err == nil && n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the colleague's post was not marked as not sent")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// 3. The coach and a project leader do reach the client.
+	n := len(waitSent(t, emu, chat, 3))
+	if _, err := coach.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "Hoi Noor, hier Piet."}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitSent(t, emu, chat, n+1)
+	if err := admin.AddMembers(ctx, channel, []string{adminID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreatePost(ctx, mattermost.Post{ChannelID: channel, Message: "Hoi Noor, hier de projectleider."}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := waitSent(t, emu, chat, n+2)
+	time.Sleep(2 * time.Second) // room for a wrong message to arrive
+	if !isMember(adminID) {
+		t.Error("the bot removed a project leader")
+	}
+	var texts []string
+	for _, m := range emu.Sent() {
+		if m.ChatID == chat {
+			texts = append(texts, m.Text)
+			if strings.Contains(m.Text, "Kees") {
+				t.Fatalf("a colleague's post reached the client: %q", m.Text)
+			}
+		}
+	}
+	if last := got[len(got)-1].Text; !strings.Contains(strings.Join(texts, "\n"), "hier Piet") || !strings.Contains(last, "projectleider") {
+		t.Fatalf("client got %q", texts)
+	}
+	if errs := emu.Errors(); len(errs) > 0 {
+		t.Fatalf("telegram protocol errors: %v", errs)
+	}
 }

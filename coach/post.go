@@ -28,6 +28,8 @@ func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost, attempt int) e
 		return b.postEscalation(ctx, cp)
 	case pipeline.KindAck:
 		return b.postAck(ctx, cp)
+	case pipeline.KindInviteFlood:
+		return b.postInviteFlood(ctx, cp)
 	}
 	c, ok, err := b.st.LoadClient(ctx, cp.ClientID)
 	if err != nil {
@@ -59,10 +61,10 @@ func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost, attempt int) e
 		files = append(files, mattermost.File{Name: fileName(m), MIME: m.MIME, Data: data})
 	}
 	text := b.format(cp, c, missing)
-	_, err = b.mm.CreatePost(ctx, b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp), files)
+	_, err = b.mm.CreatePost(ctx, verdictProps(b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp, c), cp), files)
 	if errors.Is(err, mattermost.ErrFileTooLarge) {
 		b.tellClientOnce(ctx, c, "file.too_large", cp.Time.String())
-		_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: ch, Message: text + "\n_(bestand te groot voor Mattermost)_"}, nil)
+		_, err = b.mm.CreatePost(ctx, verdictProps(mattermost.Post{ChannelID: ch, Message: text + "\n_(bestand te groot voor Mattermost)_"}, cp), nil)
 	}
 	return err
 }
@@ -114,6 +116,7 @@ func (b *Bridge) ensureChannel(ctx context.Context, c store.Client) (string, err
 	if err != nil {
 		return "", err
 	}
+	b.restrictChannel(ctx, ch)
 	if err := b.st.SetChannel(ctx, c.ID, ch); err != nil {
 		return "", err
 	}
@@ -168,6 +171,11 @@ func (b *Bridge) format(cp pipeline.CoachPost, c store.Client, missing []string)
 			return fmt.Sprintf("🔗 %s is gestart met de bot · %s", c.FirstName, when)
 		case dialogs.EventUnlinked:
 			return fmt.Sprintf("⏹️ %s is gestopt met de bot · %s. De gegevens blijven bewaard.", c.FirstName, when)
+		case pipeline.InfoChatMoved:
+			return fmt.Sprintf("📱 %s gebruikt de bot nu op een ander Telegram-account, met een nieuwe code · %s. Het oude account kreeg daar bericht over (als Telegram dat nog toelaat). "+
+				"Klopt dit niet? Stop de bot met `client stop %s` en maak een nieuwe code met `client code %s`.", c.FirstName, when, c.ID, c.ID)
+		case dialogs.InfoSafe:
+			return fmt.Sprintf("✅ %s antwoordde **Ja** op de vraag _Ben je nu veilig?_ · %s", c.FirstName, when)
 		case "entry_set_aside":
 			return fmt.Sprintf("⚠️ Iets van %s kon de bot niet verwerken · %s. Het is apart gezet voor de beheerder; kijk even of %s je nodig heeft.", c.FirstName, when, c.FirstName)
 		}
@@ -187,6 +195,9 @@ func (b *Bridge) format(cp pipeline.CoachPost, c store.Client, missing []string)
 	if cp.Kind == dialogs.CoachSignal && cp.Info == "not_ok" {
 		sb.WriteString("\n" + c.FirstName + " drukte op 😟 Het gaat niet goed. De bot gaf de nummers 112 en 113.")
 	}
+	if line := safetyLine(cp, c.FirstName); line != "" {
+		sb.WriteString("\n" + line)
+	}
 	if cp.Text != "" {
 		sb.WriteString("\n" + quote(cp.Text))
 	}
@@ -205,7 +216,36 @@ func (b *Bridge) format(cp pipeline.CoachPost, c store.Client, missing []string)
 	for _, m := range missing {
 		sb.WriteString("\n_(bestand " + m + ")_")
 	}
+	if m := cp.Media; m != nil && (m.Type == "voice" || m.Type == "video_note") {
+		// Until voice notes are transcribed nobody but the coach hears them.
+		sb.WriteString("\n_🎤 Niet gecontroleerd op zorgsignalen: de bot kan spraak nog niet lezen._")
+	}
 	return sb.String()
+}
+
+// askQuestions are the ask-back questions as the client read them.
+var askQuestions = map[string]string{
+	"suicide": "Bedoel je dat je jezelf iets wil aandoen?", "selfharm": "Bedoel je dat je jezelf iets wil aandoen?",
+	"danger": "Ben je nu in gevaar?", "violence": "Ben je nu in gevaar?",
+}
+
+// safetyLine says what the bot asked a client in a crisis dialog and what
+// the client answered.
+func safetyLine(cp pipeline.CoachPost, name string) string {
+	q := askQuestions[cp.Category]
+	switch cp.Info {
+	case dialogs.InfoAskedBack:
+		return fmt.Sprintf("De bot was niet zeker en vroeg %s: _%s_ Het antwoord komt hieronder.", name, q)
+	case dialogs.InfoAskYes:
+		return fmt.Sprintf("%s antwoordde **Ja** op de vraag _%s_", name, q)
+	case dialogs.InfoAskUnsure:
+		return fmt.Sprintf("%s antwoordde **Weet ik niet** op de vraag _%s_", name, q)
+	case dialogs.InfoAskNo:
+		return fmt.Sprintf("%s antwoordde **Nee** op de vraag _%s_", name, q)
+	case dialogs.InfoNotSafe:
+		return fmt.Sprintf("%s antwoordde **Nee** op de vraag _Ben je nu veilig?_ De bot gaf het advies om nu 112 te bellen.", name)
+	}
+	return ""
 }
 
 func mediaName(cp pipeline.CoachPost) string {
@@ -321,7 +361,7 @@ func (b *Bridge) tellClient(ctx context.Context, c store.Client, key string) {
 	}
 	text := b.Texts.Text(c.Lang, key, map[string]any{"Name": c.FirstName, "Coach": c.Coach})
 	payload, _ := json.Marshal(bot.Outgoing{Op: bot.OpMessage, ChatID: c.ChatID, Text: text, Key: key})
-	if err := b.st.PushOutgoing(ctx, store.PartitionOfClient(c.ID), store.Outgoing{Lane: store.LaneNormal, ChatID: c.ChatID, Payload: payload}); err != nil {
+	if err := b.st.PushOutgoing(ctx, store.PartitionOfClient(c.ID), store.Outgoing{Lane: store.LaneNormal, ChatID: c.ChatID, Client: c.ID, Payload: payload}); err != nil {
 		b.log.Warn("notice to client lost", "client", c.ID, "err", err)
 	}
 }

@@ -17,10 +17,10 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 		need    Need
 		wantVar string
 	}{
-		{"no token", map[string]string{"WAAKVLAM_REDIS_URL": "redis://x:6379"}, nil, Need{true, true}, "WAAKVLAM_TELEGRAM_TOKEN"},
+		{"no token", map[string]string{"WAAKVLAM_REDIS_URL": "redis://x:6379"}, nil, Need{Telegram: true, Redis: true}, "WAAKVLAM_TELEGRAM_TOKEN"},
 		{"bad token", map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": "abc"}, nil, Need{Telegram: true}, "WAAKVLAM_TELEGRAM_TOKEN"},
-		{"no redis", map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": token}, nil, Need{true, true}, "WAAKVLAM_REDIS_URL"},
-		{"bad redis", map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": token, "WAAKVLAM_REDIS_URL": "mysql://x"}, nil, Need{true, true}, "WAAKVLAM_REDIS_URL"},
+		{"no redis", map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": token}, nil, Need{Telegram: true, Redis: true}, "WAAKVLAM_REDIS_URL"},
+		{"bad redis", map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": token, "WAAKVLAM_REDIS_URL": "mysql://x"}, nil, Need{Telegram: true, Redis: true}, "WAAKVLAM_REDIS_URL"},
 		{"bad mode", map[string]string{"WAAKVLAM_TELEGRAM_MODE": "push"}, nil, Need{}, "WAAKVLAM_TELEGRAM_MODE"},
 		{"webhook without url", map[string]string{"WAAKVLAM_TELEGRAM_MODE": "webhook"}, nil, Need{}, "WAAKVLAM_WEBHOOK_URL"},
 		{"webhook http", map[string]string{"WAAKVLAM_TELEGRAM_MODE": "webhook", "WAAKVLAM_WEBHOOK_URL": "http://x/hook"}, nil, Need{}, "WAAKVLAM_WEBHOOK_URL"},
@@ -41,7 +41,7 @@ func TestLoadNamesTheBadVariable(t *testing.T) {
 }
 
 func TestLoadDefaults(t *testing.T) {
-	c, _, err := Load("x", env(map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": token, "WAAKVLAM_REDIS_URL": "redis://localhost:6379/0"}), nil, Need{true, true})
+	c, _, err := Load("x", env(map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": token, "WAAKVLAM_REDIS_URL": "redis://localhost:6379/0"}), nil, Need{Telegram: true, Redis: true})
 	if err != nil {
 		t.Fatal(err)
 	}

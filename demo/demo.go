@@ -24,6 +24,7 @@ import (
 	"github.com/waakvlam/waakvlam/emulator"
 	"github.com/waakvlam/waakvlam/invite"
 	"github.com/waakvlam/waakvlam/pipeline"
+	"github.com/waakvlam/waakvlam/seal"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -77,13 +78,16 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, opt Options) error {
 	if err != nil {
 		return err
 	}
-	cfg.HTTPAddr = ""
+	cfg.HTTPAddr, cfg.AdminAddr = "", "" // the demo listens on no port
+	// Encrypted at rest as in serve, under a key that lives as long as the
+	// demo; the embedded Redis keeps no append-only file.
+	cfg.Keys, cfg.AOFRewrite = seal.Ephemeral(), 0
 	a, err := app.New(cfg, rdb, log, pipeline.Options{Replica: "demo", Block: 50 * time.Millisecond})
 	if err != nil {
 		return err
 	}
 	a.PollTimeout = time.Second
-	st := store.New(rdb, nil)
+	st := a.Store
 	if _, err := invite.Create(ctx, st, invite.Request{FirstName: "Sanne", Coach: "Piet", BotUsername: emu.Username, TTL: 14 * 24 * time.Hour, Code: Code, Now: time.Now()}); err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ func check(t *testing.T) func(string) dialogs.Concern {
 	}
 	return func(text string) dialogs.Concern {
 		r := c.Classify(text)
-		con := dialogs.Concern{Severity: dialogs.Severity(r.Severity), Category: string(r.Category)}
+		con := dialogs.Concern{Severity: dialogs.Severity(r.Severity), Category: string(r.Category), AskBack: r.AskBack, Lang: r.Lang}
 		for _, m := range r.Matches {
 			con.Matched = append(con.Matched, m.Pattern)
 		}
@@ -126,7 +126,8 @@ func check(t *testing.T) func(string) dialogs.Concern {
 }
 
 func transcript(t *testing.T, lang string, turns []turn) string {
-	env := dialogs.Env{Texts: texts(t), Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), Check: check(t)}
+	// A Thursday morning, in coach hours.
+	env := dialogs.Env{Texts: texts(t), Now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), Check: check(t), CoachHours: true}
 	c := dialogs.Client{ID: "c1", FirstName: "Sanne", Coach: "Piet", Lang: lang, ChatID: 42, LinkedUpdate: 1}
 	var st dialogs.State
 	var b strings.Builder

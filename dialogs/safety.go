@@ -20,6 +20,13 @@ type Concern struct {
 	Severity Severity
 	Category string   // suicide, selfharm, violence, danger, exploitation, housing, money, police, health, mood
 	Matched  []string // pattern ids, never the text
+	// AskBack: the check is unsure (a grey zone). Severity is then High and
+	// Category the suspected one (suicide, selfharm, danger or violence):
+	// the client gets one gentle question instead of the helplines.
+	AskBack bool
+	// Lang is the language the text is written in ("nl", "en"; "" when
+	// not known). Safety replies go out in it when the texts have it.
+	Lang string
 }
 
 // RaiseAlert opens an alert that escalates until a person picks it up.
@@ -30,38 +37,27 @@ type RaiseAlert struct {
 
 func (RaiseAlert) effect() {}
 
-// safetyKeys are the replies for an urgent concern, per category: first a
-// calm word that the coach is told, then the right number.
-var safetyKeys = map[string][]string{
-	"suicide":  {"safety.urgent", "safety.113"},
-	"selfharm": {"safety.urgent", "safety.113"},
-	"violence": {"safety.urgent", "safety.veiligthuis"},
-	"danger":   {"safety.urgent", "safety.112"},
-}
-
 // concern answers a worrying message. Urgent: at once, on the urgent lane,
-// a calm reply with the right helpline, and an alert that escalates. High:
-// an alert post with a mention and a word that the coach is told.
-// Attention: the usual answer, and the coach's post is marked. The client's
-// own words always go with it, unchanged.
+// the crisis replies (see crisis) and an alert that escalates. High: an
+// alert post with a mention and a word that the coach is told; in the grey
+// zone (AskBack) that word is one gentle question instead. Attention: the
+// usual answer, and the coach's post is marked. The client's own words
+// always go with it, unchanged. Safety replies are in the language the
+// message is written in when the texts have it.
 func (s stepper) concern(ev Event, c Concern, next State, normal []Effect) (State, []Effect) {
 	post := ToCoach{Kind: CoachSignal, Priority: c.Severity >= SevHigh, Text: ev.Text, Media: ev.Media,
 		Severity: c.Severity, Category: c.Category, Matched: c.Matched}
 	out := []Effect{Record{Kind: EventClientWrote}, Record{Kind: EventClientSignal}}
+	safe := s.in(s.safetyLang(c.Lang))
 	if c.Severity == SevUrgent {
-		keys := safetyKeys[c.Category]
-		if keys == nil {
-			keys = []string{"safety.urgent", "safety.112"}
-		}
-		for i, k := range keys {
-			r := s.withSimpler(Reply{Lane: Urgent, Key: k, Text: s.text(k)})
-			if i == len(keys)-1 {
-				r.Keyboard = s.menuKeyboard()
-			}
-			out = append(out, r)
-		}
-		// A crisis ends any dialog in progress.
-		return State{}, append(out, post, RaiseAlert{Severity: c.Severity, Category: c.Category})
+		// Help first, never a question first, even when the check was unsure.
+		out = append(out, safe.crisis(c.Category, ev)...)
+		// A crisis ends any dialog in progress; an open question stays.
+		return State{Ask: next.Ask}, append(out, post, RaiseAlert{Severity: c.Severity, Category: c.Category})
+	}
+	askBack := c.AskBack && c.Severity == SevHigh && crisisCategory(c.Category)
+	if askBack {
+		post.Info = InfoAskedBack
 	}
 	posted := false
 	for _, e := range normal {
@@ -70,6 +66,9 @@ func (s stepper) concern(ev Event, c Concern, next State, normal []Effect) (Stat
 			// The post the dialog made anyway becomes the signal: the coach
 			// gets one post, not two.
 			e.Kind, e.Priority, e.Severity, e.Category, e.Matched = CoachSignal, post.Priority, c.Severity, c.Category, c.Matched
+			if askBack {
+				e.Info = InfoAskedBack
+			}
 			out = append(out, e)
 			posted = true
 		case Record:
@@ -77,14 +76,18 @@ func (s stepper) concern(ev Event, c Concern, next State, normal []Effect) (Stat
 				out = append(out, e)
 			}
 		case Reply:
-			if c.Severity == SevHigh && (e.Key == "message.saved" || e.Key == "message.long" || e.Key == "media.saved") {
+			saved := e.Key == "message.saved" || e.Key == "message.long" || e.Key == "media.saved"
+			if askBack && saved {
+				continue // the question below says it better
+			}
+			if c.Severity == SevHigh && saved {
 				key := "safety.high"
 				if c.Category == "exploitation" {
 					key = "safety.high_exploitation"
 				}
-				e = Reply{Lane: Urgent, Key: key, Text: s.text(key), Keyboard: e.Keyboard}
+				e = Reply{Lane: Urgent, Key: key, Text: safe.text(key), Keyboard: e.Keyboard}
 				if e.Keyboard.Kind == NoKeyboard {
-					e = s.withSimpler(e)
+					e = safe.withSimpler(e)
 				}
 			}
 			out = append(out, e)
@@ -95,10 +98,13 @@ func (s stepper) concern(ev Event, c Concern, next State, normal []Effect) (Stat
 	if !posted {
 		out = append(out, post)
 	}
+	if askBack {
+		next.Ask = &AskBack{Category: c.Category, At: s.env.Now}
+		out = append(out, safe.askBack(c.Category))
+	} else if c.Severity == SevHigh && c.Category == "violence" {
+		out = append(out, safe.withSimpler(Reply{Lane: Urgent, Key: "safety.veiligthuis", Text: safe.text("safety.veiligthuis")}))
+	}
 	if c.Severity == SevHigh {
-		if c.Category == "violence" {
-			out = append(out, s.withSimpler(Reply{Lane: Urgent, Key: "safety.veiligthuis", Text: s.text("safety.veiligthuis")}))
-		}
 		out = append(out, RaiseAlert{Severity: c.Severity, Category: c.Category})
 	}
 	return next, out

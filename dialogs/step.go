@@ -23,15 +23,24 @@ const (
 	BadInvite                     // unknown, used or expired
 )
 
-// Stranger answers a chat that is not linked to a client. It keeps nothing:
-// strangers get one short, friendly refusal and, past the flood limit, none.
+// Stranger answers a chat that is not linked to a client (a stopped
+// client is one too). It keeps nothing: strangers get one short, friendly
+// refusal and, past the flood limit, none. Every chat is safe: what a
+// stranger writes is checked too, and a crisis gets the helplines even
+// past the flood limit (up to CrisisFloodLimit).
 func Stranger(env Env, ev Event, invite InviteResult, seen int64) []Effect {
-	if ev.Kind == KindBlocked || seen > FloodLimit {
+	if ev.Kind == KindBlocked {
 		return nil
 	}
 	lang := "nl"
 	if env.Texts.Supported(ev.LangHint) {
 		lang = ev.LangHint
+	}
+	if out, ok := strangerSafety(env, ev, lang, seen); ok {
+		return out
+	}
+	if seen > FloodLimit {
+		return nil
 	}
 	var out []Effect
 	if ev.Kind == KindButton {
@@ -79,9 +88,19 @@ func validSender(s string) bool {
 }
 
 // Step moves a linked client's dialog one event on. Every text and caption
-// the client wrote (not button presses) is checked for concerns first.
+// the client wrote (not button presses) is checked for concerns first. The
+// safety buttons (the ask-back question, "Ben je nu veilig?") are answered
+// whatever dialog the client is in.
 func Step(env Env, c Client, st State, ev Event) (State, []Effect) {
+	if ev.Kind == KindButton {
+		if next, effects, ok := (stepper{env: env, c: c}).safetyButton(st, ev); ok {
+			return next, effects
+		}
+	}
 	next, effects := step(env, c, st, ev)
+	if next.Ask == nil && st.Ask != nil && env.Now.Sub(st.Ask.At) < AskBackTTL {
+		next.Ask = st.Ask // an open question outlives the other dialog steps
+	}
 	if env.Check == nil || strings.TrimSpace(ev.Text) == "" {
 		return next, effects
 	}

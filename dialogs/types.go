@@ -95,6 +95,17 @@ type State struct {
 	Since time.Time `json:"t,omitempty"`
 	Pages []Media   `json:"p,omitempty"` // letter pages sent so far
 	About string    `json:"a,omitempty"` // who the letter is from
+	// Ask is the open ask-back question, kept beside any dialog step so
+	// that the client can answer it while doing something else.
+	Ask *AskBack `json:"k,omitempty"`
+}
+
+// AskBack is a question the bot asked about a grey-zone message: "Bedoel
+// je dat je jezelf iets wil aandoen?" or "Ben je nu in gevaar?".
+type AskBack struct {
+	Category string    `json:"c"`           // the suspected category
+	At       time.Time `json:"t"`           // when it was asked
+	Answer   string    `json:"a,omitempty"` // y, n or d (weet ik niet) once answered
 }
 
 // Steps.
@@ -128,4 +139,10 @@ type Env struct {
 	// Today is the client's list for 📅 Mijn dag, filled by the pipeline
 	// when WantsMyDay says the event asks for it.
 	Today []DayItem
+	// CoachHours says whether Now falls in the coaches' working time;
+	// outside it CoachBack is when that time starts again (zero: not
+	// known). Crisis replies use them to say who reads a message and when,
+	// and never promise the coach "now" at night.
+	CoachHours bool
+	CoachBack  time.Time
 }

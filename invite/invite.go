@@ -19,16 +19,64 @@ import (
 // so a code read from paper is typed right.
 const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
-// NewCode returns a random code of n characters.
+// NewCode returns a random code of n characters, each drawn uniformly
+// from codeAlphabet (8 characters: about 40 bits).
 func NewCode(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("make code: %w", err)
+	out := make([]byte, 0, n)
+	buf := make([]byte, n+8)
+	// 248 is the largest multiple of 31 below 256: bytes above it are
+	// dropped so that every character is equally likely.
+	const limit = 256 - 256%len(codeAlphabet)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
+			return "", fmt.Errorf("make code: %w", err)
+		}
+		for _, c := range buf {
+			if int(c) < limit && len(out) < n {
+				out = append(out, codeAlphabet[int(c)%len(codeAlphabet)])
+			}
+		}
 	}
-	for i := range b {
-		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	return string(out), nil
+}
+
+// Code lengths ParseCode accepts. Made codes have 8 characters; fixed
+// ones (the demo's) may be shorter.
+const (
+	MinCodeLen = 4
+	MaxCodeLen = 32
+)
+
+// ParseCode reads a code as a person types it or a deep link carries it:
+// spaces and dashes are left out and letters may be small. It returns the
+// code in its one canonical form (A-Z and 0-9), and false for anything
+// else, so nothing malformed reaches Redis. Only ASCII counts: a letter
+// that merely looks like one (Cyrillic, full width) makes the code invalid.
+func ParseCode(s string) (string, bool) {
+	if len(s) > 4*MaxCodeLen {
+		return "", false
 	}
-	return string(b), nil
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '-' || c == '\t':
+			continue
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		default:
+			return "", false
+		}
+		if len(out) == MaxCodeLen {
+			return "", false
+		}
+		out = append(out, c)
+	}
+	if len(out) < MinCodeLen {
+		return "", false
+	}
+	return string(out), true
 }
 
 // NewClientID returns a short random client id.
@@ -97,11 +145,15 @@ func Create(ctx context.Context, st *store.Store, r Request) (Invitation, error)
 	if err != nil {
 		return Invitation{}, err
 	}
-	code := strings.ToUpper(r.Code)
+	code := r.Code
 	if code == "" {
 		if code, err = NewCode(8); err != nil {
 			return Invitation{}, err
 		}
+	}
+	code, ok := ParseCode(code)
+	if !ok {
+		return Invitation{}, fmt.Errorf("code: give %d-%d letters and digits", MinCodeLen, MaxCodeLen)
 	}
 	if err := st.CreateClient(ctx, store.Client{ID: id, FirstName: name, Coach: coach, Lang: r.Lang, Created: r.Now, CoachUser: r.CoachUser, BackupUser: r.BackupUser}); err != nil {
 		return Invitation{}, err

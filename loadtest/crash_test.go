@@ -49,7 +49,10 @@ func TestCrashKillsDuringBurst(t *testing.T) {
 	defer rs.Stop()
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr, PoolSize: 16})
 	defer rdb.Close()
-	st := store.New(rdb, nil)
+	st, dataKey, err := sealedStore(rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 
 	texts, err := locales.Load()
@@ -75,7 +78,7 @@ func TestCrashKillsDuringBurst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := &run{apiURL: hs.URL, redis: rs.Addr}
+	r := &run{apiURL: hs.URL, redis: rs.Addr, dataKey: dataKey}
 	logs := &logCounter{levels: map[string]int{}, msgs: map[string]int{}}
 	env := r.env(0, 10, 0, 3)
 	// Reminders due now must not wait for the end of quiet hours, whenever
@@ -106,7 +109,7 @@ func TestCrashKillsDuringBurst(t *testing.T) {
 	// Scheduled reminders fall due a few seconds from now, through the
 	// replicas' schedulers, while the inbound burst comes in at about 500
 	// messages a second and replicas are killed.
-	sched, err := scheduler.NewStore(rdb, scheduler.Options{Quiet: &scheduler.QuietHours{}})
+	sched, err := scheduler.NewStore(rdb, scheduler.Options{Quiet: &scheduler.QuietHours{}, Codec: store.SchedulerCodec{Store: st}})
 	if err != nil {
 		t.Fatal(err)
 	}

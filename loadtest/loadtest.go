@@ -12,6 +12,8 @@ package loadtest
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,6 +32,7 @@ import (
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/emulator"
 	"github.com/waakvlam/waakvlam/locales"
+	"github.com/waakvlam/waakvlam/seal"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -204,6 +207,29 @@ type run struct {
 	clients []client
 	logs    *logCounter
 	texts   struct{ saved, notOK, notOKHelp string }
+	dataKey string // WAAKVLAM_DATA_KEY of the serving processes
+}
+
+// sealedStore gives the run a data key (base64, as WAAKVLAM_DATA_KEY) and
+// a store that seals content under it, as the serving processes do:
+// clients made here open there.
+func sealedStore(rdb redis.UniversalClient) (*store.Store, string, error) {
+	raw := make([]byte, seal.KeySize)
+	if _, err := crand.Read(raw); err != nil {
+		return nil, "", err
+	}
+	b64 := base64.StdEncoding.EncodeToString(raw)
+	k, err := seal.ParseKey(b64)
+	if err != nil {
+		return nil, "", err
+	}
+	ring, err := seal.NewRing(k)
+	if err != nil {
+		return nil, "", err
+	}
+	st := store.New(rdb, store.NewSealer(rdb, ring))
+	st.SetSecret(store.ServerSecret(token)) // serve keys invite codes with it
+	return st, b64, nil
 }
 
 type client struct {
@@ -229,7 +255,9 @@ func (r *run) do(ctx context.Context) (*Result, error) {
 	r.redis = rs.Addr
 	r.rdb = redis.NewClient(&redis.Options{Addr: rs.Addr, PoolSize: 32})
 	defer r.rdb.Close()
-	r.st = store.New(r.rdb, nil)
+	if r.st, r.dataKey, err = sealedStore(r.rdb); err != nil {
+		return nil, err
+	}
 	info, _ := r.rdb.InfoMap(ctx, "server").Result()
 	res.Machine.Redis = info["Server"]["redis_version"]
 
@@ -358,6 +386,7 @@ func (r *run) env(global float64, globalBurst int, chat float64, chatBurst int) 
 		"WAAKVLAM_RATE_CHAT_BURST":     strconv.Itoa(chatBurst),
 		"WAAKVLAM_SKIP_MATTERMOST":     "1",
 		"WAAKVLAM_MATTERMOST_DISABLED": "1",
+		"WAAKVLAM_DATA_KEY":            r.dataKey,
 	}
 }
 

@@ -97,8 +97,13 @@ func startServe(bin string, env map[string]string, logs *logCounter) (*serveProc
 		return nil, err
 	}
 	httpAddr := "127.0.0.1:" + strconv.Itoa(port)
+	adminPort, err := redisproc.FreePort() // replicas on one machine need one each
+	if err != nil {
+		return nil, err
+	}
 	c := exec.Command(bin, "serve")
-	c.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "WAAKVLAM_HTTP_ADDR=" + httpAddr}
+	c.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "WAAKVLAM_HTTP_ADDR=" + httpAddr,
+		"WAAKVLAM_ADMIN_ADDR=127.0.0.1:" + strconv.Itoa(adminPort)}
 	for k, v := range env {
 		c.Env = append(c.Env, k+"="+v)
 	}

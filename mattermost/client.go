@@ -4,9 +4,10 @@
 //
 // It owns the wire: REST calls with context cancellation, file uploads and
 // downloads, pagination, idempotent set-up (private channels and their
-// members, slash commands), the WebSocket stream of "posted" events with
-// reconnecting, and the classification of failures into "unavailable, retry
-// later" (IsUnavailable) versus "refused". It owns nothing of Waakvlam's:
+// members, slash commands), the WebSocket stream of "posted" events (and
+// reactions, for callers that ask) with reconnecting, and the
+// classification of failures into "unavailable, retry later"
+// (IsUnavailable) versus "refused". It owns nothing of Waakvlam's:
 // which channel belongs to which client, what a post means, and whether to
 // forward it live in the caller.
 //
@@ -368,6 +369,18 @@ func (c *Client) AddReaction(ctx context.Context, postID, emojiName string) erro
 	return wrap("add reaction", resp, err)
 }
 
+// RemoveReaction takes the authenticated user's emoji off the post.
+func (c *Client) RemoveReaction(ctx context.Context, postID, emojiName string) error {
+	me, err := c.myID(ctx)
+	if err != nil {
+		return err
+	}
+	api, cancel := c.api(ctx)
+	defer cancel()
+	resp, err := api.DeleteReaction(&model.Reaction{UserId: me, PostId: postID, EmojiName: strings.Trim(emojiName, ":")})
+	return wrap("remove reaction", resp, err)
+}
+
 // ReactionCount counts the reactions with one emoji on a post.
 func (c *Client) ReactionCount(ctx context.Context, postID, emojiName string) (int, error) {
 	api, cancel := c.api(ctx)
@@ -398,6 +411,17 @@ func (c *Client) GetFile(ctx context.Context, fileID string) (File, error) {
 		return File{}, wrap("get file", resp, err)
 	}
 	return File{Name: info.Name, MIME: info.MimeType, Data: data}, nil
+}
+
+// GetPost returns one post (with its props) by id.
+func (c *Client) GetPost(ctx context.Context, postID string) (Post, error) {
+	api, cancel := c.api(ctx)
+	defer cancel()
+	mp, resp, err := api.GetPost(postID, "")
+	if err != nil {
+		return Post{}, wrap("get post", resp, err)
+	}
+	return fromModel(mp), nil
 }
 
 // postsPerPage is the page size of PostsAfter (Mattermost allows up to 200).

@@ -210,9 +210,37 @@ func newFakeMM(t *testing.T) *fakeMM {
 		var re model.Reaction
 		f.decode(r, &re)
 		f.mu.Lock()
+		re.CreateAt = f.clock
+		f.clock++
 		f.reactions = append(f.reactions, &re)
 		f.mu.Unlock()
+		f.pushReaction(model.WebsocketEventReactionAdded, &re)
 		f.reply(w, 201, &re)
+	})
+	api("DELETE /api/v4/users/{user}/posts/{post}/reactions/{emoji}", func(w http.ResponseWriter, r *http.Request) {
+		re := &model.Reaction{UserId: r.PathValue("user"), PostId: r.PathValue("post"), EmojiName: r.PathValue("emoji")}
+		f.mu.Lock()
+		kept := f.reactions[:0]
+		for _, x := range f.reactions {
+			if x.UserId != re.UserId || x.PostId != re.PostId || x.EmojiName != re.EmojiName {
+				kept = append(kept, x)
+			}
+		}
+		f.reactions = kept
+		f.mu.Unlock()
+		f.pushReaction(model.WebsocketEventReactionRemoved, re)
+		f.reply(w, 200, map[string]string{"status": "OK"})
+	})
+	api("GET /api/v4/posts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, p := range f.posts {
+			if p.Id == r.PathValue("id") {
+				f.reply(w, 200, p)
+				return
+			}
+		}
+		f.fail(w, 404, "app.post.get.app_error")
 	})
 	api("GET /api/v4/channels/{id}/posts", func(w http.ResponseWriter, r *http.Request) {
 		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
@@ -328,6 +356,30 @@ func (f *fakeMM) addPost(p *model.Post) *model.Post {
 		_ = s.write(json.RawMessage(raw))
 	}
 	return p
+}
+
+// pushReaction sends a reaction event to every socket, broadcast to the
+// post's channel as Mattermost does.
+func (f *fakeMM) pushReaction(event string, re *model.Reaction) {
+	f.mu.Lock()
+	channel := ""
+	for _, p := range f.posts {
+		if p.Id == re.PostId {
+			channel = p.ChannelId
+		}
+	}
+	sockets := make([]*fakeSocket, 0, len(f.sockets))
+	for s := range f.sockets {
+		sockets = append(sockets, s)
+	}
+	f.mu.Unlock()
+	js, _ := json.Marshal(re)
+	ev := model.NewWebSocketEvent(event, "", channel, "", nil)
+	ev.Add("reaction", string(js))
+	raw, _ := ev.ToJSON()
+	for _, s := range sockets {
+		_ = s.write(json.RawMessage(raw))
+	}
 }
 
 func (f *fakeMM) serveSocket(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,9 @@ package mattermost
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -27,6 +29,36 @@ import (
 // a successful connect). It returns ctx.Err() when ctx ends, or an error at
 // once when the server refuses the token (see IsUnavailable).
 func (c *Client) Listen(ctx context.Context, onPost func(Post), onConnect func()) error {
+	return c.ListenEvents(ctx, Handlers{Post: onPost, Connect: onConnect})
+}
+
+// Handlers are the callbacks of ListenEvents; nil ones are skipped.
+type Handlers struct {
+	Post     func(Post)     // "posted"
+	Reaction func(Reaction) // "reaction_added" and "reaction_removed"
+	Connect  func()         // after every (re)connect
+	// MemberAdded: "user_added", someone joined or was added to a channel
+	// the bot is a member of. Additions while no socket was open are not
+	// caught up (compare Members after Connect).
+	MemberAdded func(channelID, userID string)
+}
+
+// Reaction is an emoji added to or removed from a post in a channel the
+// bot is a member of (the bot's own reactions included: compare UserID with
+// Me to skip those).
+type Reaction struct {
+	PostID    string
+	ChannelID string
+	UserID    string
+	EmojiName string    // without colons, e.g. "+1", "triangular_flag_on_post"
+	CreateAt  time.Time // when it was added; zero for a removal
+	Removed   bool
+}
+
+// ListenEvents is Listen with reactions as well: the same stream, backoff
+// and at-least-once delivery. Reactions given while no socket was open are
+// not caught up.
+func (c *Client) ListenEvents(ctx context.Context, h Handlers) error {
 	minB, maxB := c.backoffMin, c.backoffMax
 	if minB <= 0 {
 		minB = 500 * time.Millisecond
@@ -36,7 +68,7 @@ func (c *Client) Listen(ctx context.Context, onPost func(Post), onConnect func()
 	}
 	backoff := minB
 	for {
-		connected, err := c.listenOnce(ctx, onPost, onConnect)
+		connected, err := c.listenOnce(ctx, h)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -62,7 +94,7 @@ func (c *Client) Listen(ctx context.Context, onPost func(Post), onConnect func()
 
 // listenOnce runs one WebSocket connection until it fails or ctx ends.
 // connected tells whether the server said hello on it.
-func (c *Client) listenOnce(ctx context.Context, onPost func(Post), onConnect func()) (connected bool, err error) {
+func (c *Client) listenOnce(ctx context.Context, h Handlers) (connected bool, err error) {
 	// A REST call first: it tells a refused token (stop) from an unreachable
 	// server (retry), which the WebSocket handshake cannot.
 	meID, _, err := c.Me(ctx)
@@ -136,8 +168,8 @@ func (c *Client) listenOnce(ctx context.Context, onPost func(Post), onConnect fu
 				connected = true
 				hello.Stop()
 				c.log().Info("mattermost: websocket connected", "user_id", meID)
-				if onConnect != nil {
-					onConnect()
+				if h.Connect != nil {
+					h.Connect()
 				}
 			case model.WebsocketEventPosted:
 				p, err := decodePostedEvent(ev.GetData())
@@ -145,12 +177,59 @@ func (c *Client) listenOnce(ctx context.Context, onPost func(Post), onConnect fu
 					c.log().Warn("mattermost: bad posted event", "err", err)
 					continue
 				}
-				if onPost != nil {
-					onPost(p)
+				if h.Post != nil {
+					h.Post(p)
 				}
+			case model.WebsocketEventUserAdded:
+				if h.MemberAdded == nil {
+					continue
+				}
+				user, _ := ev.GetData()["user_id"].(string)
+				var channel string
+				if b := ev.GetBroadcast(); b != nil {
+					channel = b.ChannelId
+				}
+				if user != "" && channel != "" {
+					h.MemberAdded(channel, user)
+				}
+			case model.WebsocketEventReactionAdded, model.WebsocketEventReactionRemoved:
+				if h.Reaction == nil {
+					continue
+				}
+				r, err := decodeReactionEvent(ev)
+				if err != nil {
+					c.log().Warn("mattermost: bad reaction event", "err", err)
+					continue
+				}
+				h.Reaction(r)
 			}
 		}
 	}
+}
+
+// decodeReactionEvent returns the reaction in a "reaction_added" or
+// "reaction_removed" WebSocket event.
+func decodeReactionEvent(ev *model.WebSocketEvent) (Reaction, error) {
+	raw, ok := ev.GetData()["reaction"].(string)
+	if !ok {
+		return Reaction{}, errors.New("reaction event without reaction")
+	}
+	var mr model.Reaction
+	if err := json.Unmarshal([]byte(raw), &mr); err != nil {
+		return Reaction{}, fmt.Errorf("decode reaction event: %w", err)
+	}
+	if mr.PostId == "" || mr.UserId == "" || mr.EmojiName == "" {
+		return Reaction{}, errors.New("reaction event without post, user or emoji")
+	}
+	r := Reaction{PostID: mr.PostId, UserID: mr.UserId, EmojiName: mr.EmojiName,
+		Removed: ev.EventType() == model.WebsocketEventReactionRemoved}
+	if b := ev.GetBroadcast(); b != nil {
+		r.ChannelID = b.ChannelId
+	}
+	if mr.CreateAt > 0 && !r.Removed {
+		r.CreateAt = time.UnixMilli(mr.CreateAt)
+	}
+	return r, nil
 }
 
 // wsURL turns http(s)://host/path into ws(s)://host/path.

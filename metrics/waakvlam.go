@@ -25,6 +25,10 @@ func LaneLabel(lane string) string {
 	}
 }
 
+// VerdictKinds are the values of label kind of waakvlam_signal_verdicts_total
+// (store.VerdictKinds).
+var VerdictKinds = []string{"right", "wrong", "under", "missed"}
+
 // Results of a send (label result of waakvlam_sends_total).
 const (
 	ResultOK      = "ok"      // Telegram accepted it
@@ -62,6 +66,7 @@ type DepthFunc func(ctx context.Context) (Depths, error)
 //	waakvlam_process_seconds{type}              histogram intake entry written -> its effects committed
 //	waakvlam_delivery_seconds{lane}             histogram outbox message queued -> accepted by Telegram
 //	waakvlam_processed_total{type}              counter   intake entries finished
+//	waakvlam_signal_verdicts_total{kind}        counter   coaches' verdicts on client posts: right, wrong, under, missed (misses found by coaches)
 //
 // Metrics are shared by all partitions of the process; every replica
 // exposes its own counters and the same depths (they are global).
@@ -74,6 +79,7 @@ type Waakvlam struct {
 	Process   *HistogramVec
 	Delivery  *HistogramVec
 	Processed *CounterVec
+	Verdicts  *CounterVec
 }
 
 // New registers Waakvlam's metrics on a new registry. depths may be nil
@@ -89,6 +95,12 @@ func New(depths DepthFunc) *Waakvlam {
 		Process:   r.Histogram("waakvlam_process_seconds", "Seconds from an intake entry being stored to its effects being committed, by entry type.", DefaultSeconds, "type"),
 		Delivery:  r.Histogram("waakvlam_delivery_seconds", "Seconds from an outbox message being queued to Telegram accepting it, by lane.", DefaultSeconds, "lane"),
 		Processed: r.Counter("waakvlam_processed_total", "Intake entries finished, by entry type.", "type"),
+		Verdicts: r.Counter("waakvlam_signal_verdicts_total", "Coaches' verdicts on client posts, by kind: right and wrong on flagged posts, "+
+			"under (flagged 'attention' but more worrying), missed (not flagged but worrying: misses found by coaches).", "kind"),
+	}
+	// Every kind from the start, so that "no misses yet" is a 0, not a gap.
+	for _, k := range VerdictKinds {
+		m.Verdicts.With(k)
 	}
 	if depths != nil {
 		c := &depthCache{read: depths}

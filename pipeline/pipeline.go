@@ -52,6 +52,10 @@ type Options struct {
 	PartitionWorkers []func(ctx context.Context, part store.Partition)
 	// Check looks for concerns in client texts (package signals).
 	Check func(text string) dialogs.Concern
+	// CoachHours says whether t falls in the coaches' working time and,
+	// if not, when it starts again (staff.Directory); crisis replies say
+	// when the coach reads a message. nil: not known.
+	CoachHours func(t time.Time) (working bool, back time.Time)
 	// Escalation says who an unanswered alert goes to next, and when; nil:
 	// alerts are posted but never escalate.
 	Escalation Escalation
@@ -308,7 +312,11 @@ func (p *Pipeline) process(ctx context.Context, part store.Partition, e store.En
 }
 
 func (p *Pipeline) env() dialogs.Env {
-	return dialogs.Env{Texts: p.texts, Now: p.opt.Now(), Check: p.opt.Check}
+	env := dialogs.Env{Texts: p.texts, Now: p.opt.Now(), Check: p.opt.Check}
+	if p.opt.CoachHours != nil {
+		env.CoachHours, env.CoachBack = p.opt.CoachHours(env.Now)
+	}
+	return env
 }
 
 func (p *Pipeline) processTelegram(ctx context.Context, part store.Partition, e store.Entry) error {
@@ -392,14 +400,11 @@ func (p *Pipeline) stranger(ctx context.Context, part store.Partition, e store.E
 	}
 	invite := dialogs.NoInvite
 	if ev.Kind == dialogs.KindCommand && ev.Command == "start" && ev.Args != "" {
-		id, err := p.st.RedeemInvite(ctx, ev.Args, ev.ChatID)
+		id, err := p.useInvite(ctx, part, ev)
 		if err != nil {
 			return err
 		}
 		if id != "" {
-			if _, err := p.st.LinkChat(ctx, id, ev.ChatID, ev.UpdateID); err != nil {
-				return err
-			}
 			return p.st.Forward(ctx, part, e, store.PartitionOfClient(id), id)
 		}
 		invite = dialogs.BadInvite
@@ -407,6 +412,9 @@ func (p *Pipeline) stranger(ctx context.Context, part store.Partition, e store.E
 	seen, err := p.st.CountStranger(ctx, ev.ChatID)
 	if err != nil {
 		return err
+	}
+	if seen == store.StrangerUncounted {
+		seen = dialogs.FloodLimit + 1 // too many strangers to count: only a crisis is answered
 	}
 	cm, err := p.commitFor(part, e, ev, nil, dialogs.Stranger(p.env(), ev, invite, seen))
 	if err != nil {
@@ -520,8 +528,10 @@ func (p *Pipeline) commitFor(part store.Partition, e store.Entry, ev dialogs.Eve
 	alertID := ""
 	for _, ef := range effects {
 		if ra, ok := ef.(dialogs.RaiseAlert); ok && c != nil {
-			// The id carries the client, so a coach can pick it up by id alone.
-			alertID = "a" + strconv.FormatInt(ev.UpdateID, 10) + "-" + c.ID
+			// The id carries the client, so a coach can pick it up by id
+			// alone, and a random part, so nobody can guess it. A retry after
+			// a crash makes another id: the commit writes all or nothing.
+			alertID = newAlertID(c.ID)
 			now := p.opt.Now()
 			a := &store.Alert{ID: alertID, ClientID: c.ID, Severity: ra.Severity.String(), Category: ra.Category, Created: now, CoachUser: c.CoachUser}
 			if p.opt.Escalation != nil {

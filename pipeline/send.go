@@ -360,7 +360,7 @@ func (p *Pipeline) report(ctx context.Context, part store.Partition, o bot.Outgo
 		}
 	}
 	b, _ := json.Marshal(CoachPost{ClientID: o.Client, Kind: KindDelivery, Report: o.Report, OK: why == "", Reason: why, Time: p.opt.Now()})
-	if err := p.st.PushCoach(context.WithoutCancel(ctx), part, b); err != nil {
+	if err := p.st.PushCoachFor(context.WithoutCancel(ctx), part, o.Client, b); err != nil {
 		p.log.Warn("delivery report lost", "partition", int(part), "err", err)
 	}
 }

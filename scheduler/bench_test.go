@@ -83,7 +83,7 @@ func seedBench(b *testing.B, rdb *redis.Client, n int) (*env, store.Partition, f
 	}
 	pl := e.st.plan(spec, nil)
 	o, _ := pl.first(start)
-	c, _ := e.st.encodeContent(content{Text: "Neem je pillen in", Emoji: "💊"})
+	c, _ := e.st.encodeContent(ctx, store.Where{}, content{Text: "Neem je pillen in", Emoji: "💊"})
 	t0 := time.Now()
 	const workers, chunk = 4, 1000
 	var wg sync.WaitGroup

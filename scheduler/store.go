@@ -79,6 +79,28 @@ type Codec interface {
 	Decode([]byte) ([]byte, error)
 }
 
+// BoundCodec is a Codec that binds content to where it is stored: whose
+// it is and the Redis key and field (see store.Where). The store uses
+// EncodeAt and DecodeAt when its codec has them.
+type BoundCodec interface {
+	EncodeAt(ctx context.Context, at store.Where, b []byte) ([]byte, error)
+	DecodeAt(ctx context.Context, at store.Where, b []byte) ([]byte, error)
+}
+
+func (s *Store) encode(ctx context.Context, at store.Where, b []byte) ([]byte, error) {
+	if bc, ok := s.codec.(BoundCodec); ok {
+		return bc.EncodeAt(ctx, at, b)
+	}
+	return s.codec.Encode(b)
+}
+
+func (s *Store) decodeBytes(ctx context.Context, at store.Where, b []byte) ([]byte, error) {
+	if bc, ok := s.codec.(BoundCodec); ok {
+		return bc.DecodeAt(ctx, at, b)
+	}
+	return s.codec.Decode(b)
+}
+
 // IdentityCodec leaves content as it is.
 type IdentityCodec struct{}
 
@@ -259,13 +281,18 @@ redis.call('ZADD', KEYS[1], ARGV[9], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 return 1`)
 
+// removeScript, pauseScript and resumeScript act only on a schedule of
+// the client in ARGV (removeScript, pauseScript: ARGV[2]; resumeScript:
+// ARGV[6]): a schedule id of another client in the same partition counts
+// as not found.
 var removeScript = redis.NewScript(`
+if redis.call('HGET', KEYS[2], 'k') ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[3], ARGV[1])
 return redis.call('DEL', KEYS[2])`)
 
 var pauseScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+if redis.call('HGET', KEYS[2], 'k') ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'p', '1', 'd', '')
 redis.call('HINCRBY', KEYS[2], 'v', 1)
@@ -274,6 +301,7 @@ return 1`)
 // resumeScript: compare-and-set on the version; ARGV[5] empty: no next
 // time, the schedule is removed.
 var resumeScript = redis.NewScript(`
+if redis.call('HGET', KEYS[2], 'k') ~= ARGV[6] then return 3 end
 if redis.call('HGET', KEYS[2], 'v') ~= ARGV[2] then return 0 end
 if ARGV[5] == '' then
   redis.call('ZREM', KEYS[1], ARGV[1])
@@ -368,7 +396,7 @@ func (s *Store) Add(ctx context.Context, sc Schedule) (Schedule, error) {
 	if !ok {
 		return Schedule{}, ErrNoNextTime
 	}
-	c, err := s.encodeContent(content{Text: sc.Text, Emoji: sc.Emoji})
+	c, err := s.encodeContent(ctx, contentAt(sc.ClientID, sc.ID), content{Text: sc.Text, Emoji: sc.Emoji})
 	if err != nil {
 		return Schedule{}, err
 	}
@@ -387,13 +415,14 @@ func (s *Store) Add(ctx context.Context, sc Schedule) (Schedule, error) {
 	return sc, nil
 }
 
-// Remove deletes a schedule and its pending occurrence.
+// Remove deletes a schedule of the client and its pending occurrence. A
+// schedule of another client is ErrNotFound and stays as it is.
 func (s *Store) Remove(ctx context.Context, clientID, id string) error {
 	if err := checkClientID(clientID); err != nil {
 		return err
 	}
 	k := keysFor(clientID, id)
-	n, err := removeScript.Run(ctx, s.rdb, []string{k.due, k.sched, k.clsets}, id).Int()
+	n, err := removeScript.Run(ctx, s.rdb, []string{k.due, k.sched, k.clsets}, id, clientID).Int()
 	if err != nil {
 		return fmt.Errorf("scheduler: remove: %w", err)
 	}
@@ -403,13 +432,14 @@ func (s *Store) Remove(ctx context.Context, clientID, id string) error {
 	return nil
 }
 
-// Pause stops a schedule: its pending occurrence is dropped.
+// Pause stops a schedule of the client: its pending occurrence is
+// dropped. A schedule of another client is ErrNotFound.
 func (s *Store) Pause(ctx context.Context, clientID, id string) error {
 	if err := checkClientID(clientID); err != nil {
 		return err
 	}
 	k := keysFor(clientID, id)
-	n, err := pauseScript.Run(ctx, s.rdb, []string{k.due, k.sched}, id).Int()
+	n, err := pauseScript.Run(ctx, s.rdb, []string{k.due, k.sched}, id, clientID).Int()
 	if err != nil {
 		return fmt.Errorf("scheduler: pause: %w", err)
 	}
@@ -419,7 +449,8 @@ func (s *Store) Pause(ctx context.Context, clientID, id string) error {
 	return nil
 }
 
-// Resume restarts a paused schedule from now: times missed while paused
+// Resume restarts a paused schedule of the client (another client's is
+// ErrNotFound) from now: times missed while paused
 // are not sent. A one-off schedule whose time has passed is removed and
 // ErrNoNextTime returned.
 func (s *Store) Resume(ctx context.Context, clientID, id string) (Schedule, error) {
@@ -432,18 +463,18 @@ func (s *Store) Resume(ctx context.Context, clientID, id string) (Schedule, erro
 		if err != nil {
 			return Schedule{}, fmt.Errorf("scheduler: resume: %w", err)
 		}
-		if len(h) == 0 {
+		if len(h) == 0 || h[fClient] != clientID {
 			return Schedule{}, ErrNotFound
 		}
-		sc, st, err := s.decode(id, h)
+		sc, st, err := s.decode(ctx, id, h)
 		if err != nil {
 			return Schedule{}, err
 		}
 		now := s.clock.Now()
 		o, ok := st.plan.first(now)
-		args := []any{id, h[fVersion], "", "", ""}
+		args := []any{id, h[fVersion], "", "", "", clientID}
 		if ok {
-			args = []any{id, h[fVersion], ms(o.event), o.idx, ms(o.due)}
+			args = []any{id, h[fVersion], ms(o.event), o.idx, ms(o.due), clientID}
 		}
 		n, err := resumeScript.Run(ctx, s.rdb, []string{k.due, k.sched, k.clsets}, args...).Int()
 		if err != nil {
@@ -455,6 +486,8 @@ func (s *Store) Resume(ctx context.Context, clientID, id string) (Schedule, erro
 			return sc, nil
 		case 2:
 			return Schedule{}, ErrNoNextTime
+		case 3:
+			return Schedule{}, ErrNotFound
 		}
 	}
 	return Schedule{}, errConflict
@@ -472,7 +505,7 @@ func (s *Store) Get(ctx context.Context, clientID, id string) (Schedule, error) 
 	if len(h) == 0 || h[fClient] != clientID {
 		return Schedule{}, ErrNotFound
 	}
-	sc, _, err := s.decode(id, h)
+	sc, _, err := s.decode(ctx, id, h)
 	return sc, err
 }
 
@@ -503,7 +536,7 @@ func (s *Store) List(ctx context.Context, clientID string) ([]Schedule, error) {
 		if len(h) == 0 || h[fClient] != clientID {
 			continue
 		}
-		sc, _, err := s.decode(id, h)
+		sc, _, err := s.decode(ctx, id, h)
 		if err != nil {
 			return nil, err
 		}
@@ -528,7 +561,12 @@ type state struct {
 	pending occurrence
 }
 
-func (s *Store) decode(id string, h map[string]string) (Schedule, state, error) {
+// contentAt is where a schedule's text and emoji are stored.
+func contentAt(clientID, id string) store.Where {
+	return store.Where{Owner: clientID, Key: keysFor(clientID, id).sched, Field: fContent}
+}
+
+func (s *Store) decode(ctx context.Context, id string, h map[string]string) (Schedule, state, error) {
 	sc := Schedule{ID: id, ClientID: h[fClient], Kind: Kind(h[fKind]), Spec: h[fSpec], Paused: h[fPaused] == "1"}
 	before, err := parseBefore(h[fBefore])
 	if err != nil {
@@ -536,7 +574,7 @@ func (s *Store) decode(id string, h map[string]string) (Schedule, state, error) 
 	}
 	sc.Before = before
 	if raw := h[fContent]; raw != "" {
-		b, err := s.codec.Decode([]byte(raw))
+		b, err := s.decodeBytes(ctx, contentAt(sc.ClientID, id), []byte(raw))
 		if err != nil {
 			return Schedule{}, state{}, fmt.Errorf("scheduler: schedule %s: decode content: %w", id, err)
 		}
@@ -565,12 +603,12 @@ func (s *Store) decode(id string, h map[string]string) (Schedule, state, error) 
 	return sc, st, nil
 }
 
-func (s *Store) encodeContent(c content) (string, error) {
+func (s *Store) encodeContent(ctx context.Context, at store.Where, c content) (string, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return "", err
 	}
-	e, err := s.codec.Encode(b)
+	e, err := s.encode(ctx, at, b)
 	if err != nil {
 		return "", fmt.Errorf("scheduler: encode content: %w", err)
 	}

@@ -60,7 +60,7 @@ func (s *Store) tick(ctx context.Context, p store.Partition, now time.Time, max 
 	claims := make([]claim, 0, len(due))
 	for i, z := range due {
 		id := z.Member.(string)
-		c, err := s.prepare(p, id, int64(z.Score), hs[i].Val(), now)
+		c, err := s.prepare(ctx, p, id, int64(z.Score), hs[i].Val(), now)
 		if err != nil {
 			// A schedule that cannot be read is logged and left alone:
 			// never guess with client content.
@@ -74,7 +74,7 @@ func (s *Store) tick(ctx context.Context, p store.Partition, now time.Time, max 
 }
 
 // prepare computes what claiming one due member does.
-func (s *Store) prepare(p store.Partition, id string, score int64, h map[string]string, now time.Time) (claim, error) {
+func (s *Store) prepare(ctx context.Context, p store.Partition, id string, score int64, h map[string]string, now time.Time) (claim, error) {
 	base := []any{id, score}
 	keys := []string{p.Due(), p.Schedule(id), p.Intake(), ClientSchedules(p, h[fClient])}
 	if len(h) == 0 {
@@ -83,7 +83,7 @@ func (s *Store) prepare(p store.Partition, id string, score int64, h map[string]
 		return claim{keys: keys, args: append(base, "", "done", "", "", "", "0", "", "", "", "", "", "")}, nil
 	}
 	version := h[fVersion]
-	sc, st, err := s.decode(id, h)
+	sc, st, err := s.decode(ctx, id, h)
 	if err != nil {
 		return claim{}, err
 	}
@@ -147,7 +147,7 @@ func (s *Store) prepare(p store.Partition, id string, score int64, h map[string]
 	if err != nil {
 		return claim{}, err
 	}
-	enc, err := s.codec.Encode(body)
+	enc, err := s.encode(ctx, store.Where{Owner: sc.ClientID, Key: p.Intake(), Field: store.FieldBody}, body)
 	if err != nil {
 		return claim{}, fmt.Errorf("encode occurrence: %w", err)
 	}

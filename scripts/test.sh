@@ -40,6 +40,16 @@ go vet ./...
 say "go test -race"
 go test -race -count=1 -timeout 15m ./...
 
+# Every fuzz target for a bounded time (the run above only replays their
+# seed corpora); a failing input is kept in the package's testdata/fuzz.
+fuzztime="${WAAKVLAM_FUZZTIME:-15s}"
+say "fuzz ($fuzztime per target)"
+for f in $(grep -rl --include='*_test.go' '^func Fuzz' .); do
+	for name in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$f"); do
+		go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "./$(dirname "${f#./}")"
+	done
+done
+
 if [ "${WAAKVLAM_SKIP_MATTERMOST:-0}" != 1 ] && [ -x deploy/mattermost-dev.sh ]; then
 	say "Mattermost integration (real server)"
 	export WAAKVLAM_MM_RUN="${WAAKVLAM_MM_RUN:-$(mktemp -d /tmp/waakvlam-mm.XXXXXX)}"

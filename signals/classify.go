@@ -28,6 +28,12 @@ type Classifier struct {
 	exceptions []pattern
 	xfirst     map[int32][]int32
 	xfirstNum  []int32
+	con        conceptData // concepts.txt and rules.txt
+
+	// the model half; nil when the data folder has no model file
+	model     *Model
+	negSkel   map[string]bool
+	breakSkel map[string]bool
 }
 
 const maxIDs = 6
@@ -37,6 +43,7 @@ type token struct {
 	ids     [maxIDs]int32
 	n       uint8
 	brk     bool // sentence boundary before this token
+	hard    bool // that boundary ends a whole sentence (not , ; :)
 	emoji   bool
 	neg     bool
 	breaker bool
@@ -67,19 +74,84 @@ func (t *token) has(ids []int32) bool {
 }
 
 type scratch struct {
-	raw  []rawToken
-	toks []token
-	excl []bool
-	done []bool
+	raw   []rawToken
+	toks  []token
+	mtoks []token
+	model modelScratch
+	excl  []bool
+	done  []bool
+	// concept rules
+	occ    []occurrence
+	clause []int32
+	sent   []int32
+	at     []int32 // first word of each match
+	tried  []bool  // concept rules tried in this clause
+	bloom  []uint64
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
-// Classify finds the concerns in one client message.
+// Classify finds the concerns in one client message: the patterns and the
+// model each give a severity and the worse one counts, so either part can
+// raise a message (a missed crisis is worse than a false alarm). A message
+// the model finds possibly urgent, below its urgent threshold and with no
+// urgent pattern, is marked AskBack: the bot asks the client what they mean.
 func (c *Classifier) Classify(text string) Result {
 	s := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(s)
 	s.raw = splitRaw(text, c.emoji, s.raw[:0])
+	res := c.rules(s)
+	res.Lang = detectLang(s.raw)
+	if len(res.Matches) > 0 {
+		res.Fired = append(res.Fired, "rules")
+	}
+	if c.model == nil {
+		return res
+	}
+	s.mtoks = c.modelTokens(s.raw, s.mtoks[:0])
+	score := c.model.score(s.mtoks, &s.model)
+	res.Model = &score
+	sev, grey := c.model.severity(score)
+	if sev > None && sev >= res.Severity {
+		res.Fired = append(res.Fired, "model")
+	}
+	if sev > res.Severity {
+		res.Severity, res.Category = sev, score.Category
+	}
+	if grey && res.Severity < Urgent {
+		res.AskBack = true
+		if res.Severity < High {
+			res.Severity = High
+		}
+		if !askBackCategory(res.Category) {
+			res.Category = askBackCategoryFor(score.Category)
+		}
+	}
+	return res
+}
+
+// classifyRules is the pattern half alone (training compares against it).
+func (c *Classifier) classifyRules(text string) Result {
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	s.raw = splitRaw(text, c.emoji, s.raw[:0])
+	return c.rules(s)
+}
+
+// askBackCategory: the categories a grey-zone question is about.
+func askBackCategory(c Category) bool {
+	return c == Suicide || c == SelfHarm || c == Danger || c == Violence
+}
+
+func askBackCategoryFor(c Category) Category {
+	if askBackCategory(c) {
+		return c
+	}
+	return Suicide
+}
+
+// rules runs the patterns over s.raw.
+func (c *Classifier) rules(s *scratch) Result {
 	s.toks = c.tokens(s.raw, s.toks[:0])
 	toks := s.toks
 
@@ -99,6 +171,7 @@ func (c *Classifier) Classify(text string) Result {
 
 	s.done = resetBools(s.done, len(c.patterns))
 	done := s.done
+	s.at = s.at[:0]
 	var res Result
 	for i := range toks {
 		c.eachCandidate(&toks[i], c.first, c.firstNum, func(pi int32) {
@@ -125,8 +198,10 @@ func (c *Classifier) Classify(text string) Result {
 				}
 			}
 			res.Matches = append(res.Matches, Match{Category: p.cat, Severity: p.sev, Pattern: p.name, Text: joinText(toks[i:end])})
+			s.at = append(s.at, int32(i))
 		})
 	}
+	c.concepts(s, excl, &res)
 	sort.SliceStable(res.Matches, func(a, b int) bool {
 		ma, mb := res.Matches[a], res.Matches[b]
 		if ma.Severity != mb.Severity {
@@ -235,7 +310,7 @@ func negatedBefore(toks []token, i int) bool {
 func (c *Classifier) tokens(raw []rawToken, dst []token) []token {
 	for _, r := range raw {
 		if r.emoji {
-			t := token{text: r.word, brk: r.brk, emoji: true, num: -1}
+			t := token{text: r.word, brk: r.brk, hard: r.hard, emoji: true, num: -1}
 			if id, ok := c.vocab[r.word]; ok {
 				t.add(id)
 			}
@@ -246,6 +321,7 @@ func (c *Classifier) tokens(raw []rawToken, dst []token) []token {
 		dst = c.word(r.word, true, dst)
 		if len(dst) > start {
 			dst[start].brk = dst[start].brk || r.brk
+			dst[start].hard = dst[start].hard || r.hard
 		}
 	}
 	return dst
@@ -275,7 +351,7 @@ func (c *Classifier) word(w string, split bool, dst []token) []token {
 	_, inVocab := c.vocab[skel]
 	if !inVocab && !c.known[skel] && split && len(base) >= 5 {
 		var pieces [16]string
-		if n := c.trie.segment(base, pieces[:]); n >= 2 {
+		if n := c.trie.segment(disp, pieces[:]); n >= 2 {
 			for _, p := range pieces[:n] {
 				dst = c.word(p, false, dst)
 			}

@@ -38,8 +38,9 @@
 // ("leve" = "leven", "zelfmoort" = "zelfmoord"). Long pattern words
 // (7 letters or more) also match with one typing error ("zelmoord"). Unknown
 // words are cut into known words when that is possible ("ikwilnietmeerleven"
-// -> "ik wil niet meer leven"); words.txt lists ordinary words that must
-// never be cut or corrected. Emoji become words from emoji.txt (":huil").
+// -> "ik wil niet meer leven", using the words of the pattern files, chat.txt
+// and words.txt); words.txt lists ordinary words that must never be cut or
+// corrected. Emoji become words from emoji.txt (":huil").
 //
 // Patterns are word sequences with alternatives, optional words, prefixes,
 // gaps of up to four words, a sentence-end marker and emoji. They never span
@@ -51,8 +52,35 @@
 //   - it overlaps a saying from exceptions.txt ("ik ga dood van het lachen",
 //     "dood moe", "die serie is killing", "mijn plant is dood").
 //
-// Patterns are compiled once and indexed by their first word; a typical
-// message is classified in a few microseconds (see BenchmarkClassify).
+// Concept rules find a concern whatever the word order. concepts.txt
+// defines concepts as lists of words and short phrases in the same notation
+// (SELF = ik, mezelf, myself; DIE = dood, sterven, to die; MEANS, CUT, PERP,
+// THREAT, NOW, FAREWELL ...), in Dutch with chat spelling and in English.
+// rules.txt combines them: "urgent suicide want-die SELF + WANT + DIE" fires
+// when all three occur in one clause, in any order, at different words and
+// at most 12 words apart ("ik wil dood", "dood wil ik"). A clause ends at
+// . ! ? or a new line and at a CLAUSE word (maar); a comma does not end it.
+// "- CONCEPT" names a concept that must not be in the clause (a CUT about
+// FOOD is no self-harm); "2 of A B C" needs two of the concepts; "@near"
+// lets the concepts lie in different sentences up to 40 words apart, for a
+// crisis told between ordinary things in a long message. A concept does not
+// count when
+//   - a NEG word (concepts.txt: niet, geen, not, dont ...) comes before it
+//     with at most three words, no comma and no clause.txt word in between
+//     ("ik wil niet dood", "i dont want to die"; but "ik kan niet slapen en
+//     ik wil dood" is a concern);
+//   - it overlaps a saying from exceptions.txt.
+//
+// A rule's match is an ordinary [Match] named "c:" + the rule name, with the
+// words found ("dood ... wil ... ik"), so `waakvlam classify` shows it like a
+// pattern. Finally "ignore" lines in rules.txt drop the matches of threat
+// patterns and rules in a sentence with a JOKE or GAME concept ("ik ga je
+// vermoorden in fifa haha"); Load refuses an ignore line for suicide or
+// self-harm, because people hide a crisis behind "haha".
+//
+// Patterns and concept words are compiled once and indexed by their first
+// word; a typical message goes through the patterns and concept rules in a
+// few microseconds, a long one in a few tens (see BenchmarkClassify).
 //
 // # Adding a pattern (no programming needed)
 //
@@ -65,6 +93,13 @@
 //     The output shows the severity, the category and which pattern matched
 //     with which words. During development the same works without a build:
 //     echo "..." | go run ./cmd/waakvlam classify
+//     When the same concern can be said in many word orders, add a concept
+//     rule instead: put the words in concepts.txt (a new concept, or more
+//     words for an existing one: "HIT = slaat, sloeg, schopt, hits") and
+//     combine concepts in rules.txt, for example
+//     high    money    cut-off    UTIL + CUTOFF
+//     which finds "het gas is afgesloten" as well as "afgesloten hebben ze
+//     mijn gas". It shows up as c:cut-off.
 //  4. Add the message, and a few ways of saying it that should NOT be
 //     flagged, to signals/testdata/corpus.tsv (severity, category, text,
 //     separated by tabs; category - for none). Add the idiom to
@@ -77,8 +112,9 @@
 //     every message that got a different severity than its label.
 //
 // A data file with a mistake (unknown severity, a chat spelling used as a
-// pattern word, a pattern starting with "...") makes Load fail with the file
-// and line number, so a broken file never reaches production silently.
+// pattern word, a pattern starting with "...", a rule naming an unknown
+// concept) makes Load fail with the file and line number, so a broken file
+// never reaches production silently.
 //
 // testdata/holdout.tsv was written together with corpus.tsv but is never used
 // to tune patterns: its figures are the honest estimate of how well the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"strings"
 )
 
@@ -14,12 +15,25 @@ type jsonLine struct {
 	Severity Severity `json:"severity"`
 	Category Category `json:"category"`
 	Matches  []Match  `json:"matches"`
+	// Matched names the patterns that matched, worst first.
+	Matched []string `json:"matched"`
+	// Probability is the model's probability of a concern at least as
+	// severe as Severity (for none: of any concern); absent without a model.
+	Probability *float64    `json:"probability,omitempty"`
+	Model       *ModelScore `json:"model,omitempty"`
+	Fired       []string    `json:"fired"` // "rules", "model": which part gave the severity
+	AskBack     bool        `json:"ask_back"`
+	Lang        string      `json:"lang"`
 }
 
 // WriteJSONLines is the body of `waakvlam classify`: it reads one message per
 // line from in and writes one JSON object per line to out:
 //
-//	{"text":"k wil dood","severity":"urgent","category":"suicide","matches":[{"category":"suicide","severity":"urgent","pattern":"wil-dood","text":"wil dood"}]}
+//	{"text":"k wil dood","severity":"urgent","category":"suicide","matches":[{"category":"suicide","severity":"urgent","pattern":"wil-dood","text":"wil dood"}],
+//	 "matched":["wil-dood"],"probability":0.97,"model":{"urgent":0.97,"high":0.99,"attention":1,"category":"suicide"},
+//	 "fired":["rules","model"],"ask_back":false,"lang":"nl"}
+//
+// (one line per message; broken here for reading).
 //
 // Every input line gives an output line, empty lines included.
 func WriteJSONLines(c *Classifier, in io.Reader, out io.Writer) error {
@@ -36,7 +50,21 @@ func WriteJSONLines(c *Classifier, in io.Reader, out io.Writer) error {
 			if m == nil {
 				m = []Match{}
 			}
-			if e := enc.Encode(jsonLine{Text: line, Severity: res.Severity, Category: res.Category, Matches: m}); e != nil {
+			jl := jsonLine{Text: line, Severity: res.Severity, Category: res.Category, Matches: m,
+				Matched: []string{}, Model: res.Model, Fired: res.Fired, AskBack: res.AskBack, Lang: res.Lang}
+			for _, x := range m {
+				jl.Matched = append(jl.Matched, x.Pattern)
+			}
+			if jl.Fired == nil {
+				jl.Fired = []string{}
+			}
+			if res.Model != nil {
+				ms := *res.Model
+				ms.Urgent, ms.High, ms.Attention = round3(ms.Urgent), round3(ms.High), round3(ms.Attention)
+				p := ms.probability(res.Severity)
+				jl.Model, jl.Probability = &ms, &p
+			}
+			if e := enc.Encode(jl); e != nil {
 				return e
 			}
 		}
@@ -49,3 +77,5 @@ func WriteJSONLines(c *Classifier, in io.Reader, out io.Writer) error {
 	}
 	return w.Flush()
 }
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }

@@ -92,8 +92,9 @@ func readLines(fsys fs.FS, name string, fn func(lineNo int, line string) error) 
 }
 
 // Load builds a classifier from a folder of data files laid out like
-// signals/data: patterns/*.txt, exceptions.txt, negation.txt, clause.txt,
-// chat.txt, emoji.txt and words.txt. Only patterns/ is required.
+// signals/data: patterns/*.txt, concepts.txt, rules.txt, exceptions.txt,
+// negation.txt, clause.txt, chat.txt, emoji.txt and words.txt (and the
+// model, model.bin.gz). Only patterns/ is required.
 func Load(fsys fs.FS) (*Classifier, error) {
 	c := &Classifier{
 		vocab:  map[string]int32{},
@@ -171,13 +172,16 @@ func Load(fsys fs.FS) (*Classifier, error) {
 	}); err != nil {
 		return nil, err
 	}
+	c.negSkel, c.breakSkel = map[string]bool{}, map[string]bool{}
 	for _, w := range negWords {
 		id := c.wordID(w)
 		c.setFlag(id, &c.isNeg)
+		c.negSkel[skeleton(baseForm(w))] = true
 	}
 	for _, w := range clauseWords {
 		id := c.wordID(w)
 		c.setFlag(id, &c.isBreak)
+		c.breakSkel[skeleton(baseForm(w))] = true
 	}
 	// words.txt: ordinary words, several a line
 	var ordinary []string
@@ -197,6 +201,7 @@ func Load(fsys fs.FS) (*Classifier, error) {
 	}
 	sort.Strings(files)
 	names := map[string]string{} // pattern name -> "category/severity"
+	patternCat := map[string]Category{}
 	for _, file := range files {
 		cat := Category(strings.TrimSuffix(path.Base(file), ".txt"))
 		if categoryRank(cat) == len(Categories) {
@@ -216,6 +221,7 @@ func Load(fsys fs.FS) (*Classifier, error) {
 				return fmt.Errorf("name %q is already used for %s", f[1], prev)
 			}
 			names[f[1]] = key
+			patternCat[f[1]] = cat
 			variants, err := c.compile(f[2:])
 			if err != nil {
 				return err
@@ -238,6 +244,12 @@ func Load(fsys fs.FS) (*Classifier, error) {
 		}
 		return nil
 	}); err != nil {
+		return nil, err
+	}
+	// words of concepts.txt (often short or English) are not used to cut
+	// glued words apart
+	glueWords := len(c.words)
+	if err := c.loadConcepts(fsys, patternCat); err != nil {
 		return nil, err
 	}
 	// index patterns by their first word
@@ -276,15 +288,16 @@ func Load(fsys fs.FS) (*Classifier, error) {
 			}
 		}
 	}
-	// the dictionary for cutting glued words
+	// the dictionary for cutting glued words: the words as written, so a
+	// piece must be spelled out in the glued word ("ikwildood"), not only
+	// sound alike ("gingen" is no "gin geen", "zondag" no "zoon dag")
 	c.trie.add("k", "k")
 	addTrie := func(w string) {
-		b := baseForm(w)
-		if len(b) >= 2 && isASCIIWord(b) {
-			c.trie.add(b, w)
+		if len(w) >= 2 && isASCIIWord(w) {
+			c.trie.add(w, w)
 		}
 	}
-	for _, w := range c.words {
+	for _, w := range c.words[:glueWords] {
 		if !strings.HasPrefix(w, ":") {
 			addTrie(w)
 		}
@@ -293,13 +306,29 @@ func Load(fsys fs.FS) (*Classifier, error) {
 		addTrie(w)
 	}
 	for k, e := range c.chat {
-		addTrie(k)
+		if len(k) >= 3 { // "dr", "ma", "zn" would cut ordinary words ("dreigen", "magazijn")
+			addTrie(k)
+		}
 		for _, w := range e.words {
 			addTrie(w)
 		}
 	}
+	// the trained model, when there is one
+	if _, err := fs.Stat(fsys, modelFile); err == nil {
+		f, err := fsys.Open(modelFile)
+		if err != nil {
+			return nil, fmt.Errorf("signals: open %s: %w", modelFile, err)
+		}
+		defer f.Close()
+		if c.model, err = ReadModel(f); err != nil {
+			return nil, fmt.Errorf("signals: %s: %w", modelFile, err)
+		}
+	}
 	return c, nil
 }
+
+// modelFile is where Load finds the trained model in a data folder.
+const modelFile = "model.bin.gz"
 
 func isASCIIWord(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -33,6 +33,15 @@ func isBoundary(r rune) bool {
 	return false
 }
 
+// isSentenceEnd reports the boundaries that end a whole sentence.
+func isSentenceEnd(r rune) bool {
+	switch r {
+	case '.', '!', '?', '\n', '\r', '¡', '¿', '…':
+		return true
+	}
+	return false
+}
+
 // isEmojiJoiner reports runes that only modify an emoji.
 func isEmojiJoiner(r rune) bool {
 	return r == 0xFE0F || r == 0xFE0E || r == 0x200D || (r >= 0x1F3FB && r <= 0x1F3FF) || r == 0x20E3
@@ -171,6 +180,7 @@ type rawToken struct {
 	word  string // folded word, or emoji name for emoji
 	emoji bool
 	brk   bool // a sentence boundary comes before this token
+	hard  bool // that boundary ends a sentence (. ! ? or a new line), not a part of it
 }
 
 // splitRaw cuts text into folded words and emoji. Digits and letters are
@@ -179,12 +189,12 @@ func splitRaw(text string, emojiNames map[rune]string, dst []rawToken) []rawToke
 	var cur []byte
 	var buf [64]byte
 	cur = buf[:0]
-	brk := false
+	brk, hard := false, false
 	curDigit := false
 	flush := func() {
 		if len(cur) > 0 {
-			dst = append(dst, rawToken{word: string(cur), brk: brk})
-			brk = false
+			dst = append(dst, rawToken{word: string(cur), brk: brk, hard: hard})
+			brk, hard = false, false
 			cur = cur[:0]
 		}
 	}
@@ -207,14 +217,15 @@ func splitRaw(text string, emojiNames map[rune]string, dst []rawToken) []rawToke
 		case isBoundary(r):
 			flush()
 			brk = true
+			hard = hard || isSentenceEnd(r)
 		case isEmoji(r):
 			flush()
 			name := emojiNames[r]
 			if name == "" {
 				name = "emoji"
 			}
-			dst = append(dst, rawToken{word: ":" + name, emoji: true, brk: brk})
-			brk = false
+			dst = append(dst, rawToken{word: ":" + name, emoji: true, brk: brk, hard: hard})
+			brk, hard = false, false
 		default:
 			flush()
 		}

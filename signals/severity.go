@@ -98,4 +98,13 @@ type Result struct {
 	Severity Severity `json:"severity"`
 	Category Category `json:"category"`
 	Matches  []Match  `json:"matches"`
+	// AskBack: the model finds the message possibly urgent but is not
+	// sure; Severity is then High and Category the suspected concern.
+	AskBack bool `json:"ask_back,omitempty"`
+	// Lang is the language the message is written in: "nl" or "en".
+	Lang string `json:"lang"`
+	// Model is the model's score; nil when no model is loaded.
+	Model *ModelScore `json:"model,omitempty"`
+	// Fired names the parts that gave the severity: "rules", "model".
+	Fired []string `json:"fired,omitempty"`
 }

@@ -133,6 +133,28 @@ func (d *Directory) InCoachHours(t time.Time) bool {
 	return day && m >= start && m < end
 }
 
+// NextCoachHours is the first moment at or after t in the coaches'
+// working time: t itself in coach hours, else the next start (in a week
+// at most); zero when there are no coach hours.
+func (d *Directory) NextCoachHours(t time.Time) time.Time {
+	if d.InCoachHours(t) {
+		return t
+	}
+	start, _ := clock(d.CoachHours.Start)
+	end, _ := clock(d.CoachHours.End)
+	if start >= end {
+		return time.Time{}
+	}
+	lt := t.In(d.Location)
+	for i := 0; i <= 7; i++ {
+		day := time.Date(lt.Year(), lt.Month(), lt.Day()+i, start/60, start%60, 0, 0, d.Location)
+		if day.After(t) && d.InCoachHours(day) {
+			return day
+		}
+	}
+	return time.Time{}
+}
+
 // Severity levels Route understands, as package dialogs numbers them.
 const (
 	sevHigh   = 2
@@ -183,21 +205,51 @@ const (
 	ProjectLeader             // sees and manages all clients
 )
 
-// RoleOf returns the role of a Mattermost username.
+// RoleOf returns the role of a Mattermost username. Only the username
+// counts: a user whose username happens to be a coach's first name has no
+// role.
 func (d *Directory) RoleOf(username string) Role {
 	if d == nil {
 		return NoRole
 	}
-	u := strings.ToLower(username)
+	u := normUser(username)
+	if u == "" {
+		return NoRole
+	}
 	for _, p := range d.ProjectLeaders {
 		if p == u {
 			return ProjectLeader
 		}
 	}
-	if _, ok := d.Coach(u); ok {
-		return CoachRole
+	for _, c := range d.Coaches {
+		if c.Username == u {
+			return CoachRole
+		}
 	}
 	return NoRole
+}
+
+func normUser(u string) string {
+	return strings.TrimPrefix(strings.ToLower(strings.TrimSpace(u)), "@")
+}
+
+// Responsible says whether user may speak to and act for a client coached
+// by coachUser with backup backupUser: that coach, that backup, the
+// on-call contact and project leaders. Only their posts reach the client,
+// only they may pick up the client's alerts and stay in its channel. By
+// username only.
+func (d *Directory) Responsible(user, coachUser, backupUser string) bool {
+	if d == nil {
+		return false
+	}
+	u := normUser(user)
+	if u == "" {
+		return false
+	}
+	if d.RoleOf(u) == ProjectLeader {
+		return true
+	}
+	return u == normUser(coachUser) || u == normUser(backupUser) || u == d.OnCall
 }
 
 // Coach finds a coach by username or, failing that, by first name.
@@ -230,7 +282,7 @@ func (d *Directory) CanManage(user, coachUser, backupUser string) bool {
 	case ProjectLeader:
 		return true
 	case CoachRole:
-		u := strings.ToLower(user)
+		u := normUser(user)
 		return u == coachUser || u == backupUser
 	}
 	return false

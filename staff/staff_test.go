@@ -139,3 +139,33 @@ func TestExampleStaffFileParses(t *testing.T) {
 		t.Fatalf("example: %+v", d)
 	}
 }
+
+func TestNextCoachHours(t *testing.T) {
+	d, err := ParseDirectory([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	d.Location = ams
+	at := func(y int, m time.Month, day, h, min int) time.Time { return time.Date(y, m, day, h, min, 0, 0, ams) }
+	tests := []struct {
+		name      string
+		now, want time.Time
+	}{
+		{"in hours", at(2026, 11, 30, 10, 0), at(2026, 11, 30, 10, 0)},
+		{"monday night", at(2026, 11, 30, 23, 0), at(2026, 12, 1, 8, 30)},
+		{"early morning", at(2026, 12, 1, 3, 0), at(2026, 12, 1, 8, 30)},
+		{"friday evening", at(2026, 12, 4, 18, 0), at(2026, 12, 7, 8, 30)},
+		{"sunday", at(2026, 11, 29, 10, 0), at(2026, 11, 30, 8, 30)},
+		{"over the clock change", at(2026, 10, 24, 12, 0), at(2026, 10, 26, 8, 30)},
+	}
+	for _, tt := range tests {
+		if got := d.NextCoachHours(tt.now); !got.Equal(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	d.CoachHours.Days = nil
+	if got := d.NextCoachHours(at(2026, 11, 30, 10, 0)); !got.IsZero() {
+		t.Errorf("no coach days: %v", got)
+	}
+}

@@ -28,7 +28,19 @@ func (s *Store) LoadAlert(ctx context.Context, clientID, id string) (Alert, bool
 	if len(m) == 0 {
 		return Alert{}, false, nil
 	}
-	a := Alert{ID: id, ClientID: m["client"], Severity: m["severity"], Category: m["category"], AckedBy: m["acked_by"], CoachUser: m["coach_user"]}
+	a := Alert{ID: id, ClientID: m["client"], AckedBy: m["acked_by"], CoachUser: m["coach_user"]}
+	if a.ClientID != clientID {
+		return Alert{}, false, nil // another client's alert: not this client's to see
+	}
+	sev, err := s.openAt(ctx, clientID, p.Alert(id), "severity", m["severity"])
+	if err != nil {
+		return Alert{}, false, err
+	}
+	cat, err := s.openAt(ctx, clientID, p.Alert(id), "category", m["category"])
+	if err != nil {
+		return Alert{}, false, err
+	}
+	a.Severity, a.Category = string(sev), string(cat)
 	if m["steps"] != "" {
 		a.Steps = strings.Split(m["steps"], ",")
 	}
@@ -71,7 +83,7 @@ if ARGV[3] == "0" then
 else
   redis.call("ZADD", KEYS[1], ARGV[3], ARGV[1])
 end
-redis.call("XADD", KEYS[3], "*", "m", ARGV[4])
+redis.call("XADD", KEYS[3], "*", "k", ARGV[7], "m", ARGV[4])
 redis.call("XADD", KEYS[4], "MINID", "~", ARGV[6], "*", "who", "waakvlam", "what", "alert_escalated", "alert", ARGV[1], "to", ARGV[5])
 redis.call("XADD", KEYS[5], "MINID", "~", ARGV[6], "*", "k", "signal_escalated", "c", ARGV[7], "r", ARGV[1])
 return 1
@@ -82,7 +94,7 @@ return 1
 // another replica took the step first.
 func (s *Store) Escalate(ctx context.Context, a Alert, next time.Time, post []byte, target string, now time.Time) (bool, error) {
 	p := PartitionOfClient(a.ClientID)
-	m, err := s.seal(post)
+	m, err := s.sealAt(ctx, a.ClientID, p.CoachQueue(), "m", post)
 	if err != nil {
 		return false, err
 	}
@@ -105,7 +117,7 @@ redis.call("PEXPIRE", KEYS[2], ARGV[7])
 redis.call("ZREM", KEYS[1], ARGV[1])
 redis.call("XADD", KEYS[3], "MINID", "~", ARGV[4], "*", "who", ARGV[2], "what", "alert_acknowledged", "alert", ARGV[1])
 redis.call("XADD", KEYS[4], "MINID", "~", ARGV[4], "*", "k", "signal_acknowledged", "c", ARGV[5], "r", ARGV[1])
-if ARGV[6] ~= "" then redis.call("XADD", KEYS[5], "*", "m", ARGV[6]) end
+if ARGV[6] ~= "" then redis.call("XADD", KEYS[5], "*", "k", ARGV[5], "m", ARGV[6]) end
 return {1, ARGV[2]}
 `)
 
@@ -130,7 +142,7 @@ func (s *Store) AckAlert(ctx context.Context, clientID, id, who string, now time
 	p := PartitionOfClient(clientID)
 	m := ""
 	if post != nil {
-		sealed, err := s.seal(post)
+		sealed, err := s.sealAt(ctx, clientID, p.CoachQueue(), "m", post)
 		if err != nil {
 			return 0, "", err
 		}

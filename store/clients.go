@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,11 +33,18 @@ type Client struct {
 // CreateClient stores a new client and indexes it in its partition.
 func (s *Store) CreateClient(ctx context.Context, c Client) error {
 	p := PartitionOfClient(c.ID)
-	name, err := s.seal([]byte(c.FirstName))
+	if sl := s.Sealer(); sl != nil {
+		// The client's own data key comes first: everything of the client
+		// is sealed under it, and wiping the client deletes it.
+		if err := sl.newClientKey(ctx, c.ID); err != nil {
+			return fmt.Errorf("create client %s: %w", c.ID, err)
+		}
+	}
+	name, err := s.sealAt(ctx, c.ID, p.Client(c.ID), "name", []byte(c.FirstName))
 	if err != nil {
 		return err
 	}
-	coach, err := s.seal([]byte(c.Coach))
+	coach, err := s.sealAt(ctx, c.ID, p.Client(c.ID), "coach", []byte(c.Coach))
 	if err != nil {
 		return err
 	}
@@ -65,11 +71,12 @@ func (s *Store) LoadClient(ctx context.Context, id string) (Client, bool, error)
 		return Client{}, false, nil
 	}
 	c := Client{ID: id, Lang: m["lang"]}
-	name, err := s.open(m["name"])
+	key := p.Client(id)
+	name, err := s.openAt(ctx, id, key, "name", m["name"])
 	if err != nil {
 		return Client{}, false, err
 	}
-	coach, err := s.open(m["coach"])
+	coach, err := s.openAt(ctx, id, key, "coach", m["coach"])
 	if err != nil {
 		return Client{}, false, err
 	}
@@ -79,16 +86,22 @@ func (s *Store) LoadClient(ctx context.Context, id string) (Client, bool, error)
 	created, _ := strconv.ParseInt(m["created"], 10, 64)
 	c.Created = time.Unix(created, 0)
 	if m["state"] != "" {
-		if c.State, err = s.open(m["state"]); err != nil {
+		if c.State, err = s.openAt(ctx, id, key, "state", m["state"]); err != nil {
 			return Client{}, false, err
 		}
 	}
 	c.CoachUser, c.BackupUser, c.Channel = m["coach_user"], m["backup_user"], m["mmch"]
 	c.Stopped = m["stopped"] == "1"
 	c.OpenAlert = m["open_alert"]
-	c.Level = m["level"]
+	if m["level"] != "" {
+		level, err := s.openAt(ctx, id, key, "level", m["level"])
+		if err != nil {
+			return Client{}, false, err
+		}
+		c.Level = string(level)
+	}
 	if m["moods"] != "" {
-		moods, err := s.open(m["moods"])
+		moods, err := s.openAt(ctx, id, key, "moods", m["moods"])
 		if err != nil {
 			return Client{}, false, err
 		}
@@ -112,56 +125,6 @@ func (s *Store) ClientIDs(ctx context.Context) ([]string, error) {
 		out = append(out, ids...)
 	}
 	return out, nil
-}
-
-// CreateInvite stores an invite code for a client, valid for ttl.
-func (s *Store) CreateInvite(ctx context.Context, code, clientID string, ttl time.Duration) error {
-	p := PartitionOfCode(code)
-	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, p.Invite(code), "client", clientID, "used_by", "")
-	pipe.PExpire(ctx, p.Invite(code), ttl)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("create invite for %s: %w", clientID, err)
-	}
-	return nil
-}
-
-// redeemGrace keeps a used invite a little while, so that a crash between
-// redeeming and linking can be retried with the same update.
-const redeemGrace = time.Hour
-
-// redeemCmd: KEYS[1] invite. ARGV[1] chat id, ARGV[2] grace ms.
-var redeemCmd = redis.NewScript(`
-local client = redis.call("HGET", KEYS[1], "client")
-if not client then return false end
-local used = redis.call("HGET", KEYS[1], "used_by")
-if used == "" then
-  redis.call("HSET", KEYS[1], "used_by", ARGV[1])
-  redis.call("PEXPIRE", KEYS[1], ARGV[2])
-  return client
-end
-if used == ARGV[1] then return client end
-return false
-`)
-
-// RedeemInvite uses a code for a chat. It returns the client id, or "" when
-// the code is unknown, expired or used by another chat. Redeeming again
-// from the same chat gives the same client, so retries are safe.
-func (s *Store) RedeemInvite(ctx context.Context, code string, chatID int64) (string, error) {
-	code = strings.ToUpper(strings.TrimSpace(code))
-	if code == "" || len(code) > 64 {
-		return "", nil
-	}
-	p := PartitionOfCode(code)
-	v, err := redeemCmd.Run(ctx, s.rdb, []string{p.Invite(code)}, chatID, redeemGrace.Milliseconds()).Result()
-	if err == redis.Nil {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("redeem invite: %w", err)
-	}
-	id, _ := v.(string)
-	return id, nil
 }
 
 // linkCmd attaches a chat to a client. KEYS[1] client. ARGV[1] chat,
@@ -231,25 +194,9 @@ func (s *Store) Links(ctx context.Context, chatIDs []int64) (map[int64]string, e
 	return out, nil
 }
 
-// floodWindow is how long the counter of an unlinked chat lives.
-const floodWindow = time.Hour
-
-// CountStranger counts a message of an unlinked chat within the flood
-// window; the hashed counter is all that is kept about a stranger.
-func (s *Store) CountStranger(ctx context.Context, chatID int64) (int64, error) {
-	k := PartitionOfChat(chatID).Flood(chatID, s.secret)
-	pipe := s.rdb.TxPipeline()
-	n := pipe.Incr(ctx, k)
-	pipe.PExpire(ctx, k, floodWindow)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, fmt.Errorf("count stranger: %w", err)
-	}
-	return n.Val(), nil
-}
-
 // SetCoach gives a client another coach (a transfer).
 func (s *Store) SetCoach(ctx context.Context, id, coachName, coachUser, backupUser string) error {
-	coach, err := s.seal([]byte(coachName))
+	coach, err := s.sealAt(ctx, id, PartitionOfClient(id).Client(id), "coach", []byte(coachName))
 	if err != nil {
 		return err
 	}
@@ -334,11 +281,14 @@ func (s *Store) AdvanceCoachCursor(ctx context.Context, id string, t time.Time) 
 	return nil
 }
 
-// StopClient unlinks the client's chat on staff request; the record stays
-// for the coach. It returns the chat that was linked (0 for none).
+// StopClient unlinks the client's chat on staff request and ends its open
+// invite code; the record stays for the coach. It returns the chat that was linked (0 for none).
 func (s *Store) StopClient(ctx context.Context, id string) (int64, error) {
 	c, ok, err := s.LoadClient(ctx, id)
 	if err != nil || !ok {
+		return 0, err
+	}
+	if err := s.EndInvite(ctx, id); err != nil {
 		return 0, err
 	}
 	if err := s.rdb.HSet(ctx, PartitionOfClient(id).Client(id), "chat", 0, "state", "", "stopped", "1").Err(); err != nil {
@@ -353,12 +303,17 @@ func (s *Store) StopClient(ctx context.Context, id string) (int64, error) {
 }
 
 // DeleteClient removes what Waakvlam keeps about a client: the record with
-// its state and moods, the index entry, the chat and channel links and the
-// open timers. Domain events (ids and times, no content) stay for the
+// its state and moods, the index entry, its open invite code, the chat and
+// channel links and the
+// open timers, and the coaches' verdicts on its posts (they hold its
+// words). Domain events (ids and times, no content) stay for the
 // monitoring figures; alerts and the audit log expire by themselves.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	c, ok, err := s.LoadClient(ctx, id)
 	if err != nil || !ok {
+		return err
+	}
+	if err := s.EndInvite(ctx, id); err != nil {
 		return err
 	}
 	p := PartitionOfClient(id)
@@ -366,13 +321,23 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 	pipe.Del(ctx, p.Client(id))
 	pipe.SRem(ctx, p.Clients(), id)
 	pipe.ZRem(ctx, p.Silence(), id)
+	// The client's data key goes with the record: sealed content of the
+	// client left anywhere (a queue, a dead letter, the AOF until its next
+	// rewrite) no longer opens.
+	pipe.HDel(ctx, p.DataKeys(), id)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("delete client %s: %w", id, err)
+	}
+	if sl := s.Sealer(); sl != nil {
+		sl.Forget(id)
 	}
 	if c.ChatID != 0 {
 		if err := s.DropLink(ctx, c.ChatID, id); err != nil {
 			return err
 		}
+	}
+	if err := s.deleteClientVerdicts(ctx, id); err != nil {
+		return err
 	}
 	if c.Channel != "" {
 		if err := s.rdb.Del(ctx, PartitionOfChannel(c.Channel).Channel(c.Channel)).Err(); err != nil {

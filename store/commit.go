@@ -14,6 +14,7 @@ import (
 type Outgoing struct {
 	Lane    Lane
 	ChatID  int64
+	Client  string // whose message: sealed under the client's data key (PushOutgoing; a commit uses its ClientID)
 	Payload []byte
 }
 
@@ -66,6 +67,8 @@ type Alert struct {
 // held, and only if the intake entry was still pending.
 // KEYS: 1 intake, 2 lease, 3 client, 4 out:u, 5 out:n, 6 out:b, 7 coach,
 // 8 events, 9 alerts, 10 the alert, 11 audit, 12 pending, 13 silence.
+// The last ARGV is the client id, also written beside sealed stream
+// content ("k"): the reader needs it to open the content.
 var commitCmd = redis.NewScript(`
 if redis.call("GET", KEYS[2]) ~= ARGV[2] then return -1 end
 if redis.call("XACK", KEYS[1], "work", ARGV[1]) == 0 then return 0 end
@@ -76,13 +79,13 @@ if ARGV[6] == "1" then redis.call("HSET", KEYS[3], "chat", "0", "state", "") end
 local i = 8
 local n = tonumber(ARGV[i])
 for j = 1, n do
-  redis.call("XADD", KEYS[3 + tonumber(ARGV[i + 1])], "*", "c", ARGV[i + 2], "m", ARGV[i + 3])
+  redis.call("XADD", KEYS[3 + tonumber(ARGV[i + 1])], "*", "c", ARGV[i + 2], "k", ARGV[#ARGV], "m", ARGV[i + 3])
   i = i + 3
 end
 i = i + 1
 n = tonumber(ARGV[i])
 for j = 1, n do
-  redis.call("XADD", KEYS[7], "*", "m", ARGV[i + 1])
+  redis.call("XADD", KEYS[7], "*", "k", ARGV[#ARGV], "m", ARGV[i + 1])
   i = i + 1
 end
 i = i + 1
@@ -158,13 +161,13 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 	state := ""
 	if c.State != nil {
 		var err error
-		if state, err = s.seal(c.State); err != nil {
+		if state, err = s.sealAt(ctx, c.ClientID, p.Client(client), "state", c.State); err != nil {
 			return false, err
 		}
 	}
 	args := []any{c.EntryID, c.LeaseToken, setState, state, c.Lang, unlink, minID, len(c.Outgoing)}
 	for _, o := range c.Outgoing {
-		payload, err := s.seal(o.Payload)
+		payload, err := s.sealAt(ctx, c.ClientID, p.Outbox(o.Lane), "m", o.Payload)
 		if err != nil {
 			return false, err
 		}
@@ -172,7 +175,7 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 	}
 	args = append(args, len(c.Coach))
 	for _, m := range c.Coach {
-		payload, err := s.seal(m)
+		payload, err := s.sealAt(ctx, c.ClientID, p.CoachQueue(), "m", m)
 		if err != nil {
 			return false, err
 		}
@@ -183,7 +186,10 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 		args = append(args, e.Kind, e.ClientID, e.Ref)
 	}
 	if a := c.Alert; a != nil {
-		fields := alertFields(a)
+		fields, err := s.alertFields(ctx, a, p.Alert(a.ID))
+		if err != nil {
+			return false, err
+		}
 		args = append(args, len(fields)/2, dueScore(a.Due))
 		for _, f := range fields {
 			args = append(args, f)
@@ -194,7 +200,7 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 	}
 	args = append(args, len(c.Fields))
 	for k, v := range c.Fields {
-		v, err := s.sealField(k, v)
+		v, err := s.sealField(ctx, c.ClientID, k, v)
 		if err != nil {
 			return false, err
 		}
@@ -225,8 +231,18 @@ func dueScore(t time.Time) string {
 	return strconv.FormatInt(t.UnixMilli(), 10)
 }
 
-func alertFields(a *Alert) []string {
-	return []string{"client", a.ClientID, "severity", a.Severity, "category", a.Category,
+// alertFields are the hash fields of a new alert; how worrying it is and
+// what about (severity, category: health data) are sealed.
+func (s *Store) alertFields(ctx context.Context, a *Alert, key string) ([]string, error) {
+	sev, err := s.sealAt(ctx, a.ClientID, key, "severity", []byte(a.Severity))
+	if err != nil {
+		return nil, err
+	}
+	cat, err := s.sealAt(ctx, a.ClientID, key, "category", []byte(a.Category))
+	if err != nil {
+		return nil, err
+	}
+	return []string{"client", a.ClientID, "severity", sev, "category", cat,
 		"created", strconv.FormatInt(a.Created.UnixMilli(), 10), "steps", strings.Join(a.Steps, ","),
-		"level", strconv.Itoa(a.Level), "acked_by", a.AckedBy, "coach_user", a.CoachUser}
+		"level", strconv.Itoa(a.Level), "acked_by", a.AckedBy, "coach_user", a.CoachUser}, nil
 }

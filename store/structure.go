@@ -21,7 +21,7 @@ if redis.call("EXISTS", KEYS[2]) == 0 then return -1 end
 local run = redis.call("HINCRBY", KEYS[2], "miss_run", 1)
 redis.call("XADD", KEYS[4], "MINID", "~", ARGV[5], "*", "k", "reminder_missed", "c", ARGV[4], "r", ARGV[1])
 if run == tonumber(ARGV[2]) then
-  redis.call("XADD", KEYS[3], "*", "m", ARGV[3])
+  redis.call("XADD", KEYS[3], "*", "k", ARGV[4], "m", ARGV[3])
 end
 return run
 `)
@@ -35,7 +35,7 @@ func (s *Store) DuePending(ctx context.Context, p Partition, now time.Time, max 
 // this miss makes the run reach threshold. It returns the run length, or
 // -1 when another replica settled it first.
 func (s *Store) Missed(ctx context.Context, p Partition, member, clientID string, threshold int, post []byte, now time.Time) (int, error) {
-	m, err := s.seal(post)
+	m, err := s.sealAt(ctx, clientID, p.CoachQueue(), "m", post)
 	if err != nil {
 		return 0, err
 	}
@@ -51,7 +51,7 @@ func (s *Store) Missed(ctx context.Context, p Partition, member, clientID string
 // KEYS: 1 silence, 2 coach queue, 3 events. ARGV: 1 client, 2 post, 3 min id.
 var silentCmd = redis.NewScript(`
 if redis.call("ZREM", KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call("XADD", KEYS[2], "*", "m", ARGV[2])
+redis.call("XADD", KEYS[2], "*", "k", ARGV[1], "m", ARGV[2])
 redis.call("XADD", KEYS[3], "MINID", "~", ARGV[3], "*", "k", "client_silent", "c", ARGV[1], "r", "")
 return 1
 `)
@@ -63,7 +63,7 @@ func (s *Store) DueSilent(ctx context.Context, p Partition, now time.Time, max i
 
 // Silent queues the silence signal for a client, once per silence.
 func (s *Store) Silent(ctx context.Context, p Partition, clientID string, post []byte, now time.Time) (bool, error) {
-	m, err := s.seal(post)
+	m, err := s.sealAt(ctx, clientID, p.CoachQueue(), "m", post)
 	if err != nil {
 		return false, err
 	}
@@ -87,7 +87,7 @@ func (s *Store) dueMembers(ctx context.Context, key string, now time.Time, max i
 func (s *Store) SetClientFields(ctx context.Context, id string, fields map[string]string) error {
 	sealed := make(map[string]any, len(fields))
 	for k, v := range fields {
-		sv, err := s.sealField(k, v)
+		sv, err := s.sealField(ctx, id, k, v)
 		if err != nil {
 			return err
 		}
@@ -99,13 +99,19 @@ func (s *Store) SetClientFields(ctx context.Context, id string, fields map[strin
 	return nil
 }
 
-// ClientField reads one field of a client record.
+// ClientField reads one field of a client record, opened when it is
+// sealed.
 func (s *Store) ClientField(ctx context.Context, id, field string) (string, error) {
-	v, err := s.rdb.HGet(ctx, PartitionOfClient(id).Client(id), field).Result()
+	key := PartitionOfClient(id).Client(id)
+	v, err := s.rdb.HGet(ctx, key, field).Result()
 	if err == redis.Nil {
 		return "", nil
 	}
-	return v, err
+	if err != nil || !contentFields[field] || v == "" {
+		return v, err
+	}
+	b, err := s.openAt(ctx, id, key, field, v)
+	return string(b), err
 }
 
 // FirstNotice reports whether this is the first notice of its kind about
@@ -129,13 +135,15 @@ func (s *Store) Claim(ctx context.Context, id string, ttl time.Duration) (bool, 
 	return ok, nil
 }
 
-// contentFields are client record fields that hold client content (dialog
-// state with file names, the mood history): they pass the codec.
-var contentFields = map[string]bool{"state": true, "moods": true}
+// contentFields are client record fields that hold client content or
+// say something about the client's care (dialog state with file names,
+// the mood history, the intensity level and group): they pass the codec.
+// name and coach are sealed by CreateClient and SetCoach.
+var contentFields = map[string]bool{"state": true, "moods": true, "level": true, "group": true}
 
-func (s *Store) sealField(k, v string) (string, error) {
+func (s *Store) sealField(ctx context.Context, id, k, v string) (string, error) {
 	if !contentFields[k] || v == "" {
 		return v, nil
 	}
-	return s.seal([]byte(v))
+	return s.sealAt(ctx, id, PartitionOfClient(id).Client(id), k, []byte(v))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/waakvlam/waakvlam/config"
 	"github.com/waakvlam/waakvlam/invite"
 	"github.com/waakvlam/waakvlam/locales"
+	"github.com/waakvlam/waakvlam/staff"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -48,7 +49,7 @@ func clientAdd(ctx context.Context, args []string, getenv func(string) string, s
 	if !texts.Supported(*lang) {
 		return usageError(fmt.Sprintf("--lang %q: use one of %v", *lang, texts.Languages()))
 	}
-	cfg, _, err := config.Load("client add", getenv, rest, config.Need{Redis: true})
+	cfg, _, err := config.Load("client add", getenv, rest, config.Need{Redis: true, Keys: true})
 	if err != nil {
 		return err
 	}
@@ -65,13 +66,33 @@ func clientAdd(ctx context.Context, args []string, getenv func(string) string, s
 			return err
 		}
 	}
-	rdb, err := config.NewRedis(cfg.RedisURL)
+	if cfg.TelegramToken == "" {
+		// serve keys invite codes with a secret made from the token: without
+		// it the code would not be found.
+		return &config.Error{Var: "WAAKVLAM_TELEGRAM_TOKEN", Problem: "needed: invite codes are keyed with a secret made from the bot token, as serve does"}
+	}
+	rdb, err := cfg.Redis()
 	if err != nil {
 		return &config.Error{Var: "WAAKVLAM_REDIS_URL", Problem: err.Error()}
 	}
 	defer rdb.Close()
-	inv, err := invite.Create(ctx, store.New(rdb, nil), invite.Request{FirstName: *name, Coach: *coach, Lang: *lang,
-		BotUsername: username, TTL: cfg.InviteTTL, Now: time.Now()})
+	st := sealedStore(cfg, rdb)
+	st.SetSecret(store.ServerSecret(cfg.TelegramToken))
+	req := invite.Request{FirstName: *name, Coach: *coach, Lang: *lang, BotUsername: username, TTL: cfg.InviteTTL, Now: time.Now()}
+	if cfg.StaffFile != "" {
+		// Only the client's own coach reaches the client from Mattermost:
+		// take the coach's username (and backup) from the staff file.
+		dir, err := staff.Load(cfg.StaffFile)
+		if err != nil {
+			return &config.Error{Var: "WAAKVLAM_STAFF_FILE", Problem: err.Error()}
+		}
+		co, ok := dir.Coach(*coach)
+		if !ok {
+			return usageError(fmt.Sprintf("--coach %q is not a coach in the staff file", *coach))
+		}
+		req.Coach, req.CoachUser, req.BackupUser = co.Name, co.Username, co.Backup
+	}
+	inv, err := invite.Create(ctx, st, req)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ Commands:
   client add            invite a client: --name <first name> --coach <coach name> [--lang nl] [--qr file.png]
   loadtest              run the serving process against a fake Telegram on its own Redis; print measured figures as JSON (see loadtest -h)
   classify              read messages from stdin, print the concern classification as JSON lines
+  signals train         train the safety model from the labelled corpus (signals/testdata)
+  signals export-verdicts  the coaches' verdicts on client posts as labelled examples (TSV) [-since 720h]
+  keys new|rotate|rewrap  the keys of encryption at rest: a new key, a new current key with every data key re-wrapped, or re-wrap only
   lint-texts            check every client text in the locales against the easy-language rules [-all]
   schedule preview      the next times of a schedule: "<elke werkdag om 8:00 | cron>" [-n 5] [--from 2026-03-28T12:00]
 `
@@ -58,8 +61,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = clientAdd(ctx, args[2:], getenv, stdout)
 	case "classify":
 		err = classify(stdin, stdout)
+	case "signals":
+		err = signalsCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "loadtest":
 		err = loadTest(ctx, args[1:], stdout, stderr)
+	case "keys":
+		err = keysCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "lint-texts":
 		err = lintTexts(args[1:], stdout)
 	case "schedule":

@@ -13,6 +13,9 @@ import (
 
 func TestMain(m *testing.M) { redistest.Main(m) }
 
+// testKey is a key-encryption key for the commands that need one.
+const testKey = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMzJieXQ="
+
 func runCmd(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -29,7 +32,14 @@ func TestMissingOrWrongSettingsExitTwoNamingTheVariable(t *testing.T) {
 		{nil, []string{"serve"}, "WAAKVLAM_TELEGRAM_TOKEN"},
 		{map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, []string{"serve"}, "WAAKVLAM_REDIS_URL"},
 		{map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "WAAKVLAM_REDIS_URL": "redis://x:1", "WAAKVLAM_TIMEZONE": "Nowhere/Land"}, []string{"serve"}, "WAAKVLAM_TIMEZONE"},
-		{map[string]string{"WAAKVLAM_REDIS_URL": "redis://x:1"}, []string{"client", "add", "--name", "Sanne", "--coach", "Piet"}, "WAAKVLAM_BOT_USERNAME"},
+		{map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "WAAKVLAM_REDIS_URL": "redis://x:1"}, []string{"serve"}, "WAAKVLAM_DATA_KEY"},
+		{map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "WAAKVLAM_REDIS_URL": "redis://x:1", "WAAKVLAM_DATA_KEY": "c2hvcnQ="}, []string{"serve"}, "WAAKVLAM_DATA_KEY"},
+		{map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "WAAKVLAM_REDIS_URL": "redis://x:1", "WAAKVLAM_DATA_KEY_FILE": "/nonexistent/keys"}, []string{"serve"}, "WAAKVLAM_DATA_KEY_FILE"},
+		{map[string]string{"WAAKVLAM_TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "WAAKVLAM_REDIS_URL": "redis://x:1", "WAAKVLAM_DATA_KEY": testKey, "WAAKVLAM_DATA_KEY_FILE": "/etc/hostname"}, []string{"serve"}, "WAAKVLAM_DATA_KEY"},
+		{map[string]string{"WAAKVLAM_REDIS_URL": "redis://x:1"}, []string{"client", "add", "--name", "Sanne", "--coach", "Piet"}, "WAAKVLAM_DATA_KEY"},
+		{map[string]string{"WAAKVLAM_REDIS_URL": "redis://x:1", "WAAKVLAM_DATA_KEY": testKey}, []string{"client", "add", "--name", "Sanne", "--coach", "Piet"}, "WAAKVLAM_BOT_USERNAME"},
+		{map[string]string{"WAAKVLAM_REDIS_URL": "redis://x:1"}, []string{"keys", "rewrap"}, "WAAKVLAM_DATA_KEY"},
+		{map[string]string{"WAAKVLAM_REDIS_URL": "redis://x:1", "WAAKVLAM_DATA_KEY": testKey}, []string{"keys", "rotate"}, "WAAKVLAM_DATA_KEY_FILE"},
 		{nil, []string{"client", "add", "--name", "Sanne"}, "--coach"},
 		{nil, []string{"nonsense"}, "unknown command"},
 	}
@@ -60,7 +70,8 @@ func TestClientAddPrintsCodeLinkAndWritesQR(t *testing.T) {
 	addr := redistest.Addr(t)
 	_ = redistest.Client(t)
 	qr := filepath.Join(t.TempDir(), "sanne.png")
-	code, out, stderr := runCmd(t, map[string]string{"WAAKVLAM_REDIS_URL": "redis://" + addr, "WAAKVLAM_BOT_USERNAME": "WaakvlamBot"}, "",
+	code, out, stderr := runCmd(t, map[string]string{"WAAKVLAM_REDIS_URL": "redis://" + addr, "WAAKVLAM_BOT_USERNAME": "WaakvlamBot", "WAAKVLAM_DATA_KEY": testKey,
+		"WAAKVLAM_TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, "",
 		"client", "add", "--name", "Sanne", "--coach", "Piet", "--qr", qr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

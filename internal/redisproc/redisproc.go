@@ -27,7 +27,26 @@ type Server struct {
 }
 
 // Start runs bin ("" finds redis-server on PATH) on a free port.
-func Start(bin string) (*Server, error) {
+func Start(bin string) (*Server, error) { return StartWith(bin, Options{}) }
+
+// Options change how StartWith runs the server.
+type Options struct {
+	// Conf is a configuration file read first (the port, folder and
+	// persistence arguments override it).
+	Conf string
+	// Args are more redis-server arguments, after the defaults (so they
+	// win): an ACL file, TLS certificates.
+	Args []string
+	// TLS serves TLS only, on the free port (the plain port is 0); Args
+	// must name the certificate files.
+	TLS bool
+	// Ready checks that the server at addr answers; nil: a plain PING
+	// without TLS or password.
+	Ready func(ctx context.Context, addr string) error
+}
+
+// StartWith runs bin on a free port with more options.
+func StartWith(bin string, o Options) (*Server, error) {
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("redis-server"); err != nil {
@@ -44,24 +63,40 @@ func Start(bin string) (*Server, error) {
 			return nil, err
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
-		c := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-			"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+		ports := []string{"--port", strconv.Itoa(port)}
+		if o.TLS {
+			ports = []string{"--port", "0", "--tls-port", strconv.Itoa(port)}
+		}
+		var args []string
+		if o.Conf != "" {
+			args = append(args, o.Conf)
+		}
+		args = append(append(args, "--bind", "127.0.0.1"), ports...)
+		args = append(args, "--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+		c := exec.Command(bin, append(args, o.Args...)...)
 		// The server dies with its parent even when the parent is killed
 		// or a test times out before its cleanup runs.
 		c.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := c.Start(); err != nil {
 			return nil, fmt.Errorf("start redis-server: %w", err)
 		}
-		if ready(addr, 5*time.Second) {
+		if readyWith(addr, 5*time.Second, o.Ready) {
 			return &Server{Addr: addr, cmd: c, dir: dir}, nil
 		}
 		// Another process may have taken the port in between: try again.
 		_ = c.Process.Kill()
 		_ = c.Wait()
 	}
+	logTail, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
 	_ = os.RemoveAll(dir)
-	return nil, fmt.Errorf("redis-server did not start")
+	if len(logTail) > 2000 {
+		logTail = logTail[len(logTail)-2000:]
+	}
+	return nil, fmt.Errorf("redis-server did not start: %s", logTail)
 }
+
+// Dir is the server's folder (its log is redis.log).
+func (s *Server) Dir() string { return s.dir }
 
 // Stop kills the server and removes its folder.
 func (s *Server) Stop() {
@@ -75,13 +110,18 @@ func (s *Server) Stop() {
 	_ = os.RemoveAll(s.dir)
 }
 
-func ready(addr string, limit time.Duration) bool {
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
-	defer c.Close()
+func ready(addr string, limit time.Duration) bool { return readyWith(addr, limit, nil) }
+
+func readyWith(addr string, limit time.Duration, check func(context.Context, string) error) bool {
+	if check == nil {
+		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+		defer c.Close()
+		check = func(ctx context.Context, _ string) error { return c.Ping(ctx).Err() }
+	}
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		err := check(ctx, addr)
 		cancel()
 		if err == nil {
 			return true
@@ -113,12 +153,17 @@ type Cluster struct {
 }
 
 // StartCluster starts n masters with cluster mode on and joins them.
-func StartCluster(n int) (*Cluster, error) {
+func StartCluster(n int) (*Cluster, error) { return StartClusterWith(n, Options{}, nil) }
+
+// StartClusterWith starts n masters with the options (for TLS add
+// --tls-cluster yes to o.Args); cli are the redis-cli arguments that reach
+// them (--tls, --cacert, --user, --pass).
+func StartClusterWith(n int, o Options, cli []string) (*Cluster, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("find redis-server: %w", err)
 	}
-	cli, err := exec.LookPath("redis-cli")
+	cliBin, err := exec.LookPath("redis-cli")
 	if err != nil {
 		return nil, fmt.Errorf("find redis-cli: %w", err)
 	}
@@ -134,24 +179,31 @@ func StartCluster(n int) (*Cluster, error) {
 			return nil, err
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
-		cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no",
+		ports := []string{"--port", strconv.Itoa(port)}
+		if o.TLS {
+			ports = []string{"--port", "0", "--tls-port", strconv.Itoa(port)}
+		}
+		args := append([]string{"--bind", "127.0.0.1"}, ports...)
+		args = append(args, "--save", "", "--appendonly", "no",
 			"--cluster-enabled", "yes", "--cluster-config-file", fmt.Sprintf("nodes-%d.conf", port),
 			"--dir", dir, "--logfile", filepath.Join(dir, fmt.Sprintf("redis-%d.log", port)))
+		cmd := exec.Command(bin, append(args, o.Args...)...)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := cmd.Start(); err != nil {
 			c.Stop()
 			return nil, fmt.Errorf("start cluster node: %w", err)
 		}
 		c.servers = append(c.servers, cmd)
-		if !ready(addr, 5*time.Second) {
+		if !readyWith(addr, 5*time.Second, o.Ready) {
 			c.Stop()
 			return nil, fmt.Errorf("cluster node %s did not start", addr)
 		}
 		c.Addrs = append(c.Addrs, addr)
 	}
-	args := append([]string{"--cluster", "create"}, c.Addrs...)
+	args := append(append([]string{"--no-auth-warning"}, cli...), "--cluster", "create")
+	args = append(args, c.Addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
-	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(cliBin, args...).CombinedOutput(); err != nil {
 		c.Stop()
 		return nil, fmt.Errorf("create cluster: %v: %s", err, out)
 	}
@@ -161,7 +213,8 @@ func StartCluster(n int) (*Cluster, error) {
 	for time.Now().Before(deadline) {
 		ok := true
 		for _, a := range c.Addrs {
-			out, _ := exec.Command(cli, "-h", "127.0.0.1", "-p", strings.Split(a, ":")[1], "cluster", "info").Output()
+			q := append(append([]string{"--no-auth-warning"}, cli...), "-h", "127.0.0.1", "-p", strings.Split(a, ":")[1], "cluster", "info")
+			out, _ := exec.Command(cliBin, q...).Output()
 			info := string(out)
 			ok = ok && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_slots_ok:16384") &&
 				strings.Contains(info, fmt.Sprintf("cluster_known_nodes:%d", n))
@@ -196,6 +249,13 @@ type Sentinel struct {
 // StartSentinel starts a sentinel that monitors the master at masterAddr
 // under the name master.
 func StartSentinel(masterAddr, master string) (*Sentinel, error) {
+	return StartSentinelWith(masterAddr, master, nil, Options{})
+}
+
+// StartSentinelWith starts a sentinel with more lines in its configuration
+// file (requirepass, sentinel auth-user, TLS files and
+// "tls-replication yes"); o.TLS serves TLS only and o.Ready checks it.
+func StartSentinelWith(masterAddr, master string, lines []string, o Options) (*Sentinel, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("find redis-server: %w", err)
@@ -210,8 +270,13 @@ func StartSentinel(masterAddr, master string) (*Sentinel, error) {
 	}
 	host, mport, _ := strings.Cut(masterAddr, ":")
 	conf := filepath.Join(dir, "sentinel.conf")
-	body := fmt.Sprintf("bind 127.0.0.1\nport %d\ndir %s\nsentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 5000\n",
-		port, dir, master, host, mport, master)
+	ports := fmt.Sprintf("port %d\n", port)
+	if o.TLS {
+		ports = fmt.Sprintf("port 0\ntls-port %d\n", port)
+	}
+	body := fmt.Sprintf("bind 127.0.0.1\n%sdir %s\nsentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 5000\n",
+		ports, dir, master, host, mport, master)
+	body += strings.Join(append(lines, ""), "\n")
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		return nil, err
 	}
@@ -222,7 +287,7 @@ func StartSentinel(masterAddr, master string) (*Sentinel, error) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	s := &Sentinel{Addr: addr, cmd: cmd, dir: dir}
-	if !ready(addr, 5*time.Second) {
+	if !readyWith(addr, 5*time.Second, o.Ready) {
 		s.Stop()
 		return nil, fmt.Errorf("sentinel on %s did not start", addr)
 	}
