@@ -87,6 +87,7 @@ type scratch struct {
 	at     []int32 // first word of each match
 	tried  []bool  // concept rules tried in this clause
 	bloom  []uint64
+	wbloom []uint64 // the words within a gap after each word
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

@@ -67,7 +67,8 @@ func (s *cset) union(o *cset) {
 type conceptPat struct {
 	concept int32
 	elems   []elem
-	next    uint64 // bloom of the second word's ids; 0 when it is not a word
+	next    uint64 // bloom of the second word's ids (or the word after a leading gap); 0 when none
+	gapNext bool   // next is the word after a gap: look in the window after the first word
 }
 
 // patRef points to a concept word or phrase, with the bloom of its second
@@ -75,6 +76,7 @@ type conceptPat struct {
 type patRef struct {
 	pi   int32
 	next uint64
+	gap  bool // next is looked for anywhere in the gap window (conceptPat.gapNext)
 }
 
 // bloom sets a bit for each word id, to skip phrases quickly.
@@ -115,6 +117,7 @@ type conceptData struct {
 	firstNum []int32
 	rules    []conceptRule
 	byFirst  [][]int32 // concept -> the rules to try when it is found
+	near     []int32   // the @near rules
 	nrule    int32     // distinct rule names
 	ignores  []conceptIgnore
 	neg, brk int32 // the NEG and CLAUSE concepts, -1 when not defined
@@ -176,6 +179,8 @@ func (c *Classifier) loadConcepts(fsys fs.FS, names map[string]Category) error {
 					p := conceptPat{concept: id, elems: v}
 					if len(v) > 1 && v[1].kind == ekWord {
 						p.next = bloom(v[1].ids)
+					} else if len(v) > 2 && v[1].kind == ekGap && v[2].kind == ekWord {
+						p.next, p.gapNext = bloom(v[2].ids), true
 					}
 					k.pats = append(k.pats, p)
 				}
@@ -351,6 +356,9 @@ func (c *Classifier) loadConcepts(fsys fs.FS, names map[string]Category) error {
 	// a rule is tried when its first concept is found (any of them for N of)
 	k.byFirst = make([][]int32, len(k.names))
 	for i, r := range k.rules {
+		if r.near {
+			k.near = append(k.near, int32(i))
+		}
 		keys := r.need[:1]
 		if r.min > 0 {
 			keys = r.need
@@ -369,7 +377,7 @@ func (c *Classifier) loadConcepts(fsys fs.FS, names map[string]Category) error {
 			for int(id) >= len(k.first) {
 				k.first = append(k.first, nil)
 			}
-			k.first[id] = append(k.first[id], patRef{int32(i), p.next})
+			k.first[id] = append(k.first[id], patRef{int32(i), p.next, p.gapNext})
 		}
 	}
 	return nil
@@ -389,15 +397,34 @@ func (c *Classifier) concepts(s *scratch, excl []bool, res *Result) {
 		s.bloom = append(s.bloom, bloom(toks[i].ids[:toks[i].n]))
 	}
 	s.bloom = append(s.bloom, 0) // after the last word
+	// wbloom[i]: the words that may follow a gap after word i
+	s.wbloom = s.wbloom[:0]
+	for i := range toks {
+		var w uint64
+		for j := i + 1; j <= i+1+defaultGap && j < len(toks); j++ {
+			w |= s.bloom[j]
+		}
+		s.wbloom = append(s.wbloom, w)
+	}
 	occ := s.occ[:0]
 	for i := range toks {
 		t := &toks[i]
 		for q := uint8(0); q < t.n; q++ {
 			if id := t.ids[q]; int(id) < len(k.first) {
 				for _, pr := range k.first[id] {
-					if pr.next == 0 || s.bloom[i+1]&pr.next != 0 {
-						occ = k.find(pr.pi, toks, i, excl, occ)
+					switch {
+					case pr.next == 0:
+					case pr.gap:
+						if s.wbloom[i]&pr.next == 0 {
+							continue
+						}
+					case s.bloom[i+1]&pr.next == 0:
+						continue
 					}
+					if q > 0 && k.reachedBefore(pr.pi, t, q) {
+						continue // tried already through another meaning of this word
+					}
+					occ = k.find(pr.pi, toks, i, excl, occ)
 				}
 			}
 		}
@@ -441,12 +468,13 @@ func (c *Classifier) concepts(s *scratch, excl []bool, res *Result) {
 	if k.neg >= 0 {
 		for j := range occ {
 			o := &occ[j]
-			if o.concept != k.neg || insidePhrase(occ, j, k) {
+			if o.concept != k.neg {
 				continue
 			}
+			reach := phraseEnd(occ, j, k)
 			for m := j + 1; m < len(occ); m++ {
 				t := &occ[m]
-				if t.start-o.end > conceptNegGap {
+				if t.start-o.end > conceptNegGap || t.start >= reach {
 					break
 				}
 				if t.start >= o.end && t.concept != k.neg && governs(toks, o.end, t.start) {
@@ -493,9 +521,9 @@ func (c *Classifier) concepts(s *scratch, excl []bool, res *Result) {
 		}
 		a = b
 	}
-	for ri := range k.rules {
+	for _, ri := range k.near {
 		r := &k.rules[ri]
-		if !r.near || s.done[r.id] || !r.possible(&all) {
+		if s.done[r.id] || !r.possible(&all) {
 			continue
 		}
 		if txt, at, ok := ruleWindow(r, occ, toks, conceptNear); ok {
@@ -535,6 +563,19 @@ func (c *Classifier) ignored(m Match, at int32, occ []occurrence, sentOf []int32
 				continue
 			}
 			if sentOf[o.start] == sent || ig.near && o.start-at <= conceptNear && at-o.start <= conceptNear {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// reachedBefore reports whether word or phrase pi starts with one of the
+// ids of t before its q-th: it was tried already for this word.
+func (k *conceptData) reachedBefore(pi int32, t *token, q uint8) bool {
+	for _, id := range k.pats[pi].elems[0].ids {
+		for j := uint8(0); j < q; j++ {
+			if t.ids[j] == id {
 				return true
 			}
 		}
@@ -692,22 +733,27 @@ func governs(toks []token, end, at int32) bool {
 	return true
 }
 
-// insidePhrase reports whether the NEG word occ[j] is part of a longer
-// concept phrase ("niet meer nodig", "dont want to live", "komt niet meer
-// boven"): the negation belongs to that phrase and cancels nothing after it.
-func insidePhrase(occ []occurrence, j int, k *conceptData) bool {
+// phraseEnd returns how far the NEG word occ[j] reaches: when it is part of
+// a longer concept phrase ("niet meer nodig", "dont want to live", "komt
+// niet meer boven"), the negation belongs to that phrase and cancels nothing
+// after it; otherwise it reaches as far as conceptNegGap allows.
+func phraseEnd(occ []occurrence, j int, k *conceptData) int32 {
 	o := &occ[j]
+	end := int32(-1)
 	for m := j - 1; m >= 0 && o.start-occ[m].start < 8; m-- {
 		if p := &occ[m]; p.concept != k.neg && p.concept != k.brk && p.end >= o.end && p.end-p.start > o.end-o.start {
-			return true
+			end = max(end, p.end)
 		}
 	}
 	for m := j + 1; m < len(occ) && occ[m].start == o.start; m++ {
 		if p := &occ[m]; p.concept != k.neg && p.concept != k.brk && p.end >= o.end && p.end-p.start > o.end-o.start {
-			return true
+			end = max(end, p.end)
 		}
 	}
-	return false
+	if end < 0 {
+		return 1 << 30
+	}
+	return end
 }
 
 func resetInts(b []int32, n int) []int32 {

@@ -137,6 +137,7 @@ func TestConceptLoadErrors(t *testing.T) {
 		{"bad scope", "SELF = ik\n", "urgent suicide x SELF @far\n", "rules.txt:1"},
 		{"joke hides suicide", "SELF = ik\nJOKE = haha\n", "urgent suicide x SELF\nignore JOKE c:x\n", "rules.txt:2"},
 		{"joke hides self-harm", "JOKE = haha\n", "ignore JOKE selfharm\n", "rules.txt:1"},
+		{"ignore near only", "JOKE = haha\n", "ignore JOKE @near\n", "rules.txt:1"},
 		{"ignore unknown", "JOKE = haha\n", "ignore JOKE nothing\n", "rules.txt:1"},
 	}
 	for _, b := range bad {
@@ -147,6 +148,37 @@ func TestConceptLoadErrors(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), b.where) {
 			t.Errorf("%s: error %q does not name %s", b.name, err, b.where)
+		}
+	}
+}
+
+// A negation inside a concept phrase belongs to that phrase; "ignore ...
+// @near" looks past the sentence.
+func TestConceptPhraseNegationAndNearIgnore(t *testing.T) {
+	concepts := `
+NEG = niet
+SELF = ik
+NONEED = heb ... niet meer nodig
+AWAY = waar ik heen ga
+FILM = film
+`
+	rules := `
+urgent  suicide  gone  NONEED + AWAY
+ignore  FILM  verdriet @near
+`
+	c, err := Load(conceptFS(concepts, rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ in, want string }{
+		{"ik heb ze niet meer nodig waar ik heen ga", "c:gone"},
+		{"ik ben verdrietig", "verdriet"},
+		{"we keken een film. ik was zo verdrietig", ""},
+		{"film. " + strings.Repeat("en toen ", 30) + "ik was verdrietig", "verdriet"},
+	}
+	for _, tt := range tests {
+		if got := ruleNames(c.Classify(tt.in)); got != tt.want {
+			t.Errorf("%q: matched %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -193,6 +225,30 @@ func TestConceptData(t *testing.T) {
 		{"i can't breathe", Urgent, Danger},
 		{"cutting again rn", Urgent, SelfHarm},
 		{"my electricity got cut off today", High, Money},
+		// plans, means and places said without a word for death
+		{"heb een touw gekocht, ik weet al welke balk", Urgent, Suicide},
+		{"ik sta op het dak. er zit een brief in mijn jas voor als ze me vinden", Urgent, Suicide},
+		{"de pillen liggen in een bakje met een glas water ernaast. het is genoeg", Urgent, Suicide},
+		{"mijn moeder hoeft straks niet meer voor mij te zorgen, ik regel het wel", Urgent, Suicide},
+		{"ik heb er geen zin meer in. ich wil neet mie leve", Urgent, Suicide}, // regional spelling
+		// emergencies and violence told in other words
+		{"mijn neefje van 3 heeft vaatwastabletten in zijn mond gestopt", Urgent, Danger},
+		{"er staat een kerel aan de deur die binnen wil komen, ik ben alleen thuis", Urgent, Danger},
+		{"hij heeft een mes gepakt en zegt dat ik de nacht niet haal", Urgent, Violence},
+		{"ik heb mezelf met een naald in mijn arm gestoken", Urgent, SelfHarm},
+		{"me vader fon me vroeger met de riem", High, Violence}, // street: fon = slaan
+		// traps: idioms, stories, sport, the kitchen, compound words
+		{"ik ben helemaal gevallen voor mijn nieuwe buurman", None, ""},
+		{"I shot my shot and she said yes", None, ""},
+		{"mijn pizza is verbrand, de rookmelder ging af", None, ""},
+		{"ik ben kapot van het fietsen", None, ""},
+		{"uien snijden en ik moet zo huilen", None, ""},
+		{"mijn vader sloeg de snoek op zijn kop", None, ""},
+		{"we hebben touw gekocht voor het kamp van de scouting", None, ""},
+		{"in de film wordt een meisje ontvoerd", None, ""},
+		{"ik zou die kat wel kunnen wurgen", None, ""},
+		{"we hebben gebokst en ik heb hem goed geslagen op de pads", None, ""},
+		{"zaterdag ga ik met mevrouw jansen naar de kermis", None, ""},
 	}
 	for _, tt := range tests {
 		r := c.classifyRules(tt.in)

@@ -28,7 +28,7 @@ func setOf(ws ...string) map[string]bool {
 
 // detectLang tells whether a message is written in English or Dutch, per
 // message (clients mix languages). Ties and messages without marker words
-// are Dutch, the language of the programme.
+// give "": the reader then keeps the client's own language.
 func detectLang(raw []rawToken) string {
 	en, nl := 0, 0
 	for _, r := range raw {
@@ -42,8 +42,11 @@ func detectLang(raw []rawToken) string {
 			nl++
 		}
 	}
-	if en > nl {
+	switch {
+	case en > nl:
 		return "en"
+	case nl > en:
+		return "nl"
 	}
-	return "nl"
+	return ""
 }

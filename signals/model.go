@@ -166,13 +166,20 @@ func (m *Model) score(toks []token, s *modelScratch) ModelScore {
 		}
 	}
 	best.High = bestHigh
-	if best.Attention < 0.5 {
+	if best.Attention < min(0.5, m.lowestThreshold()) {
 		// most likely no concern: no category to name (and the category
 		// head, the larger half of the weights, is not read)
 		return best
 	}
 	best.Category = m.category(biasFeature, s.spanFeatures(bestSpan))
 	return best
+}
+
+// lowestThreshold is the least probability from which the model flags
+// anything: below it no category is needed.
+func (m *Model) lowestThreshold() float64 {
+	t := m.info.Thresholds
+	return float64(min(t.Attention, t.High, t.Urgent, t.AskBack))
 }
 
 // spanFeatures are the raw features of the tokens in sp.

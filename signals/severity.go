@@ -101,7 +101,8 @@ type Result struct {
 	// AskBack: the model finds the message possibly urgent but is not
 	// sure; Severity is then High and Category the suspected concern.
 	AskBack bool `json:"ask_back,omitempty"`
-	// Lang is the language the message is written in: "nl" or "en".
+	// Lang is the language the message is written in: "nl", "en", or ""
+	// when the words do not tell (then the client's own language counts).
 	Lang string `json:"lang"`
 	// Model is the model's score; nil when no model is loaded.
 	Model *ModelScore `json:"model,omitempty"`

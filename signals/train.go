@@ -63,8 +63,13 @@ type TrainOptions struct {
 	Epochs int    // 12
 	Folds  int    // 5: folds for the out-of-fold thresholds
 	// Targets for choosing thresholds on out-of-fold scores.
-	FalseAlarms float64 // 0.09: share of harmless messages that may be flagged at all
-	Log         io.Writer
+	// ModelFalseAlarms is the share of harmless messages the model may
+	// flag on top of the patterns (0.05). It is a budget of its own, not
+	// what the patterns leave of a total: the patterns are tuned on the
+	// same corpus, so their own false alarms here are lower than on new
+	// messages and would leave the model too much.
+	ModelFalseAlarms float64
+	Log              io.Writer
 }
 
 func (o *TrainOptions) defaults() {
@@ -77,8 +82,8 @@ func (o *TrainOptions) defaults() {
 	if o.Folds == 0 {
 		o.Folds = 5
 	}
-	if o.FalseAlarms == 0 {
-		o.FalseAlarms = 0.09
+	if o.ModelFalseAlarms == 0 {
+		o.ModelFalseAlarms = 0.05
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -355,9 +360,9 @@ var chatRespell = map[string]string{
 }
 
 // chooseThresholds picks the model's thresholds from out-of-fold scores.
-// Harmless messages may be flagged at most FalseAlarms of the time; that
-// budget (what the patterns leave of it) is spent on the worst concerns
-// first: urgent gets half, asking back a quarter, high the rest. Within its share each threshold
+// The model may flag ModelFalseAlarms of the harmless messages beyond what
+// the patterns flag; that budget is spent on the worst concerns first:
+// urgent gets half, asking back a quarter, high the rest. Within its share each threshold
 // is as low as it can be, so recall is as high as the budget allows.
 func chooseThresholds(ex []Example, oof []ModelScore, rules []Severity, opt TrainOptions) (Thresholds, map[string]float64) {
 	grid := make([]float32, 0, 200)
@@ -397,12 +402,8 @@ func chooseThresholds(ex []Example, oof []ModelScore, rules []Severity, opt Trai
 		return float64(hit) / float64(max(n, 1))
 	}
 	th := Thresholds{Attention: 1, High: 1, Urgent: 1, AskBack: 1}
-	// the patterns' own false alarms are spent before the model's turn
-	base := falseAlarms(th)
-	budget := opt.FalseAlarms - base
-	if budget < 0.02 {
-		budget = 0.02
-	}
+	base := falseAlarms(th) // the patterns' own
+	budget := opt.ModelFalseAlarms
 	lowest := func(share float64, set func(*Thresholds, float32)) func(Thresholds) Thresholds {
 		return func(th Thresholds) Thresholds {
 			best := th
