@@ -116,6 +116,9 @@ func (c *Classifier) Classify(text string) Result {
 	if sev > None && sev >= res.Severity {
 		res.Fired = append(res.Fired, "model")
 	}
+	if sev > res.Severity || (grey && res.Severity < Urgent) {
+		score.Category = c.model.categoryOfBest(&s.model)
+	}
 	if sev > res.Severity {
 		res.Severity, res.Category = sev, score.Category
 	}

@@ -55,10 +55,12 @@ func (m *Model) Info() ModelInfo { return m.info }
 // ModelScore is what the model says of a message: the probabilities of the
 // most worrying part of it (the whole message or one of its sentences).
 type ModelScore struct {
-	Urgent    float64  `json:"urgent"`    // P(urgent)
-	High      float64  `json:"high"`      // P(high or urgent)
-	Attention float64  `json:"attention"` // P(any concern)
-	Category  Category `json:"category"`  // most likely category of a concern; "" when none is likely
+	Urgent    float64 `json:"urgent"`    // P(urgent)
+	High      float64 `json:"high"`      // P(high or urgent)
+	Attention float64 `json:"attention"` // P(any concern)
+	// Category is the model's category of the concern, filled when the
+	// model decides the severity or asks back ("" otherwise).
+	Category Category `json:"category"`
 }
 
 // probability is the model's probability of a concern at least as severe
@@ -95,6 +97,7 @@ type modelScratch struct {
 	keys []string
 	ends []int
 	seen []uint32 // open-addressing set of bucket+1 counted in this span
+	best span     // the most worrying span of the last score
 }
 
 // resetSeen empties the set, sized for n features at most half full.
@@ -166,20 +169,16 @@ func (m *Model) score(toks []token, s *modelScratch) ModelScore {
 		}
 	}
 	best.High = bestHigh
-	if best.Attention < min(0.5, m.lowestThreshold()) {
-		// most likely no concern: no category to name (and the category
-		// head, the larger half of the weights, is not read)
-		return best
-	}
-	best.Category = m.category(biasFeature, s.spanFeatures(bestSpan))
+	s.best = bestSpan
 	return best
 }
 
-// lowestThreshold is the least probability from which the model flags
-// anything: below it no category is needed.
-func (m *Model) lowestThreshold() float64 {
-	t := m.info.Thresholds
-	return float64(min(t.Attention, t.High, t.Urgent, t.AskBack))
+// category names the most likely category of a concern in the most
+// worrying span of the last score. It reads the category head, the larger
+// half of the weights, so Classify asks only when the model's view decides
+// the category.
+func (m *Model) categoryOfBest(s *modelScratch) Category {
+	return m.category(biasFeature, s.spanFeatures(s.best))
 }
 
 // spanFeatures are the raw features of the tokens in sp.
