@@ -3,6 +3,7 @@ module github.com/waakvlam/waakvlam
 go 1.26.8
 
 require (
+	filippo.io/age v1.3.2
 	github.com/alicebob/miniredis/v2 v2.40.0
 	github.com/go-telegram/bot v1.19.0
 	github.com/gorilla/websocket v1.5.0
@@ -16,6 +17,7 @@ require (
 )
 
 require (
+	filippo.io/hpke v0.4.0 // indirect
 	github.com/blang/semver v3.5.1+incompatible // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.0.0 // indirect

@@ -20,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/coach"
 	"github.com/waakvlam/waakvlam/config"
@@ -53,7 +54,9 @@ type App struct {
 	Schedules *scheduler.Store
 	Scheduler *scheduler.Scheduler
 	Settings  *Settings
-	replica   string
+	// Access is the access log (NEN 7513) every part writes to.
+	Access  *accesslog.Log
+	replica string
 	// PollTimeout is the getUpdates long-poll timeout.
 	PollTimeout time.Duration
 	// Timeouts of the HTTP servers (public and admin).
@@ -131,11 +134,19 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		log.Error("sealed content does not open: entry taken out of the queue", "stream", stream, "entry", id, "err", err)
 	}
 	st.VerdictRetention = cfg.VerdictRetention
+	if cfg.EventRetention > 0 {
+		st.EventRetention = cfg.EventRetention
+	}
+	st.AlertRetention, st.AuditRetention = cfg.AlertRetention, cfg.AuditRetention
 	// The bot token is a secret every replica has and Redis does not: it
 	// keys invite codes, stranger counters and the "Ik pak het op" buttons.
 	secret := store.ServerSecret(cfg.TelegramToken)
 	st.SetSecret(secret)
 	a := &App{cfg: cfg, log: log, rdb: rdb, Store: st, Texts: texts, Telegram: tg, replica: opt.Replica, PollTimeout: 10 * time.Second, Timeouts: DefaultTimeouts}
+	a.Access = accesslog.New(rdb, secret, log)
+	if opt.Access == nil {
+		opt.Access = a.Access
+	}
 	prog := programme.Default()
 	if cfg.ProgrammeFile != "" {
 		if prog, err = programme.Load(cfg.ProgrammeFile); err != nil {
@@ -175,6 +186,7 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		a.Bridge = coach.New(mm, st, tg, dir, coach.Config{Team: cfg.MattermostTeam, BotUsername: cfg.BotUsername,
 			InviteTTL: cfg.InviteTTL, Location: cfg.TimeZone, CommandURL: cfg.CommandURL, ActionKey: subKey(secret, "mattermost-action")}, log)
 		a.Bridge.Texts = texts
+		a.Bridge.Access = opt.Access
 		opt.Files = a.Bridge
 		opt.PartitionWorkers = append(opt.PartitionWorkers, a.Bridge.Loop)
 	}
@@ -338,7 +350,9 @@ func (a *App) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = p.Run(intakeCtx) }()
 	}
-	wg.Add(3)
+	wg.Add(5)
+	go func() { defer wg.Done(); a.sweepRetention(ctx) }()
+	go func() { defer wg.Done(); a.sweepAccessLog(ctx) }()
 	go func() { defer wg.Done(); a.Settings.run(ctx) }()
 	go func() { defer wg.Done(); a.rewriteAOF(ctx) }()
 	go func() {

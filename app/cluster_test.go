@@ -107,6 +107,28 @@ func TestEverythingRunsOnRedisCluster(t *testing.T) {
 	if !escalated {
 		t.Fatal("no escalation on the cluster")
 	}
+	// Export, the retention sweep and wiping walk every master.
+	if d, err := a.Store.ExportClient(ctx, inv.ClientID); err != nil || len(d.Alerts) != 1 || len(d.Events) == 0 {
+		t.Fatalf("export on the cluster: %d alerts, %d events, %v", len(d.Alerts), len(d.Events), err)
+	}
+	if _, err := a.Sweep(ctx); err != nil {
+		t.Fatalf("sweep on the cluster: %v", err)
+	}
+	if _, err := a.Store.StopClient(ctx, inv.ClientID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.WipeClient(ctx, inv.ClientID); err != nil {
+		t.Fatalf("wipe on the cluster: %v", err)
+	}
+	err = rdb.(*redis.ClusterClient).ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		for _, k := range c.Keys(ctx, "*"+inv.ClientID+"*").Val() {
+			t.Errorf("key %s names the wiped client", k)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if errs := r.emu.Errors(); len(errs) > 0 {
 		t.Fatalf("protocol errors: %v", errs)
 	}

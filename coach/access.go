@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/pipeline"
 	"github.com/waakvlam/waakvlam/store"
@@ -133,6 +134,7 @@ func (b *Bridge) refusePost(ctx context.Context, clientID string, p mattermost.P
 		return true, nil
 	}
 	b.log.Info("coach post not sent: author may not speak for the client", "post", p.ID, "client", clientID, "user_id", p.UserID)
+	b.access(as(ctx, username, p.UserID, accesslog.SourceChannel), clientID, "coach-post.send", accesslog.Create, accesslog.Denied)
 	name := "de cliënt"
 	if ok {
 		name = c.FirstName
@@ -185,6 +187,7 @@ func (b *Bridge) checkMember(ctx context.Context, clientID, channelID, userID st
 	if first, err := b.st.Claim(ctx, "removed:"+channelID+":"+userID, 10*time.Minute); err != nil || !first {
 		return nil
 	}
+	b.access(accesslog.With(ctx, bridgeActor), clientID, "channel.remove-member", accesslog.Change, accesslog.OK)
 	who := "@" + username
 	if username == "" {
 		who = "Iemand"

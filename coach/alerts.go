@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/pipeline"
 	"github.com/waakvlam/waakvlam/store"
@@ -61,12 +62,14 @@ func (b *Bridge) ack(ctx context.Context, username, alertID string) string {
 	if may, err := b.mayPickUp(ctx, username, a); err != nil {
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens."
 	} else if !may {
+		b.access(ctx, clientID, "alert.pickup", accesslog.Change, accesslog.Denied)
 		return notResponsible
 	}
 	now := b.Now()
 	post, _ := json.Marshal(pipeline.CoachPost{ClientID: clientID, Kind: pipeline.KindAck, AlertID: alertID, By: username,
 		Severity: a.Severity, Category: a.Category, Time: now, Report: strconvDuration(now.Sub(a.Created))})
 	res, by, err := b.st.AckAlert(ctx, clientID, alertID, username, now, post)
+	b.access(ctx, clientID, "alert.pickup", accesslog.Change, outcome(err))
 	switch {
 	case err != nil:
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens."
@@ -215,9 +218,10 @@ func (b *Bridge) ActionHandler() http.Handler {
 		case b.Now().Unix() > until:
 			text = "⌛ Deze knop werkt niet meer. Typ `oppakken` in het kanaal van de cliënt."
 		case username == "" || !listed(users, username):
+			b.access(as(r.Context(), username, req.UserID, accesslog.SourceButton), clientOfAlertID(alert), "alert.pickup", accesslog.Change, accesslog.Denied)
 			text = notResponsible
 		default:
-			text = b.ack(r.Context(), username, alert)
+			text = b.ack(as(r.Context(), username, req.UserID, accesslog.SourceButton), username, alert)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"ephemeral_text": text})

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/mattermost"
@@ -68,7 +69,9 @@ type Bridge struct {
 	// Verdicts counts the coaches' verdicts on client posts by kind
 	// (metrics.Waakvlam.Verdicts); nil: not counted.
 	Verdicts *metrics.CounterVec
-	Now      func() time.Time
+	// Access records each read or change of a client's data; nil: none.
+	Access AccessLog
+	Now    func() time.Time
 
 	mu        sync.Mutex
 	ready     bool
@@ -254,10 +257,12 @@ func (b *Bridge) onPost(ctx context.Context, p mattermost.Post) {
 // client's channel; the post does not go to the client.
 func (b *Bridge) ackInChannel(ctx context.Context, clientID string, p mattermost.Post) {
 	username := b.usernameOf(ctx, p.UserID)
+	ctx = as(ctx, username, p.UserID, accesslog.SourceChannel)
 	var reply string
 	c, ok, err := b.st.LoadClient(ctx, clientID)
 	switch {
 	case username == "":
+		b.access(ctx, clientID, "alert.pickup", accesslog.Change, accesslog.Denied)
 		reply = notResponsible
 	case err != nil || !ok:
 		reply = "⚠️ Dat lukte niet. Probeer het zo nog eens."
@@ -290,6 +295,7 @@ func (b *Bridge) takeCoachPost(ctx context.Context, clientID string, p mattermos
 			return err
 		}
 		if fresh {
+			b.access(as(ctx, b.usernameOf(ctx, p.UserID), p.UserID, accesslog.SourceChannel), clientID, "coach-post.send", accesslog.Create, accesslog.OK)
 			b.hint(ctx, p)
 		}
 	}
@@ -412,6 +418,7 @@ func (b *Bridge) deliver(ctx context.Context, part store.Partition, qp store.Coa
 	for attempt := 1; ; attempt++ {
 		err := b.post(ctx, cp, attempt)
 		if err == nil {
+			b.access(accesslog.With(ctx, bridgeActor), cp.ClientID, "mattermost.post."+string(cp.Kind), accesslog.Disclose, accesslog.OK)
 			return b.ackQueued(ctx, part, qp.ID)
 		}
 		if ctx.Err() != nil {

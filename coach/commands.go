@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/invite"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/staff"
@@ -27,6 +28,7 @@ func (b *Bridge) maybeCommand(ctx context.Context, p mattermost.Post) {
 		return
 	}
 	username := b.usernameOf(ctx, p.UserID)
+	ctx = as(ctx, username, p.UserID, accesslog.SourceDM)
 	var reply string
 	var files []mattermost.File
 	switch strings.ToLower(strings.TrimSpace(p.Message)) {
@@ -131,6 +133,7 @@ func (b *Bridge) cmdNew(ctx context.Context, username string, role staff.Role, c
 		b.log.Warn("staff: new client", "err", err)
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
 	}
+	b.access(ctx, inv.ClientID, "client.create", accesslog.Create, accesslog.OK)
 	if b.Structure != nil && b.Structure.ApplyLevel != nil {
 		if err := b.Structure.ApplyLevel(ctx, inv.ClientID, b.Structure.Settings().DefaultLevel); err != nil {
 			b.log.Warn("staff: level of new client", "client", inv.ClientID, "err", err)
@@ -182,6 +185,7 @@ func (b *Bridge) cmdList(ctx context.Context, username string) (string, []matter
 	if len(cs) == 0 {
 		return "Je hebt nog geen cliënten. Maak er een met `client nieuw <voornaam>`.", nil
 	}
+	b.accessAll(ctx, clientIDs(cs), "client.list", accesslog.Read)
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%d %s:\n", len(cs), plural(len(cs), "cliënt", "cliënten"))
 	for _, c := range cs {
@@ -216,6 +220,7 @@ func (b *Bridge) findClient(ctx context.Context, username, ref string) (store.Cl
 	case 1:
 		return byName[0], ""
 	case 0:
+		b.refused(ctx, ref, "client.find")
 		return store.Client{}, fmt.Sprintf("🤔 Ik vind geen cliënt %q bij jou. Kijk met `client lijst`.", ref)
 	}
 	var ids []string
@@ -230,6 +235,7 @@ func (b *Bridge) cmdCode(ctx context.Context, c store.Client) (string, []matterm
 	if err == nil {
 		err = b.st.CreateInvite(ctx, code, c.ID, b.cfg.InviteTTL)
 	}
+	b.access(ctx, c.ID, "client.code", accesslog.Change, outcome(err))
 	if err != nil {
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
 	}
@@ -248,7 +254,9 @@ func (b *Bridge) cmdCode(ctx context.Context, c store.Client) (string, []matterm
 
 func (b *Bridge) cmdStop(ctx context.Context, username string, c store.Client) (string, []mattermost.File) {
 	b.tellClient(ctx, c, "staff.stopped")
-	if _, err := b.st.StopClient(ctx, c.ID); err != nil {
+	_, err := b.st.StopClient(ctx, c.ID)
+	b.access(ctx, c.ID, "client.stop", accesslog.Change, outcome(err))
+	if err != nil {
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
 	}
 	b.note(ctx, c, fmt.Sprintf("⏹️ @%s heeft de bot gestopt voor %s. De gegevens blijven bewaard.", username, c.FirstName))
@@ -260,7 +268,9 @@ func (b *Bridge) cmdTransfer(ctx context.Context, username string, c store.Clien
 	if !ok {
 		return fmt.Sprintf("🤔 %s is geen coach in de lijst.", to), nil
 	}
-	if err := b.st.SetCoach(ctx, c.ID, co.Name, co.Username, co.Backup); err != nil {
+	err := b.st.SetCoach(ctx, c.ID, co.Name, co.Username, co.Backup)
+	b.access(ctx, c.ID, "client.transfer", accesslog.Change, outcome(err))
+	if err != nil {
 		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
 	}
 	if c.Channel != "" {
@@ -344,7 +354,7 @@ func (b *Bridge) CommandHandler() http.Handler {
 			return
 		}
 		username := strings.ToLower(r.PostForm.Get("user_name"))
-		reply, files := b.runCommand(r.Context(), username, r.PostForm.Get("text"))
+		reply, files := b.runCommand(as(r.Context(), username, r.PostForm.Get("user_id"), accesslog.SourceSlash), username, r.PostForm.Get("text"))
 		if len(files) > 0 {
 			// A slash command answer cannot carry files: the QR code goes to
 			// the coach's direct messages with the bot.
@@ -359,27 +369,20 @@ func (b *Bridge) CommandHandler() http.Handler {
 }
 
 // cmdDelete wipes a stopped client's data: health data is kept only as
-// long as it is needed. Stopping first makes wiping a deliberate second step.
+// long as it is needed. Stopping first makes wiping a deliberate second
+// step. The client's channel goes too, where Mattermost allows it (Wipe);
+// the answer says what became of it.
 func (b *Bridge) cmdDelete(ctx context.Context, username string, c store.Client) (string, []mattermost.File) {
 	if c.ChatID != 0 {
 		return fmt.Sprintf("🤔 %s gebruikt de bot nog. Stop eerst met `client stop %s`, en wis daarna.", c.FirstName, c.ID), nil
 	}
-	if b.Structure != nil && b.Structure.Schedules != nil {
-		list, err := b.Structure.Schedules.List(ctx, c.ID)
-		if err != nil {
-			return oops, nil
-		}
-		for _, sc := range list {
-			if err := b.Structure.Schedules.Remove(ctx, c.ID, sc.ID); err != nil {
-				return oops, nil
-			}
-		}
-	}
-	if err := b.st.DeleteClient(ctx, c.ID); err != nil {
+	res, err := b.Wipe(ctx, c, fmt.Sprintf("🗑️ @%s heeft de gegevens van deze cliënt gewist.", username))
+	if err != nil {
 		b.log.Warn("delete client", "client", c.ID, "err", err)
 		return oops, nil
 	}
-	_ = b.st.AuditProgramme(ctx, username, "client wissen "+c.ID, "", "", b.Now())
-	b.note(ctx, c, fmt.Sprintf("🗑️ @%s heeft de gegevens van deze cliënt gewist. Archiveer dit kanaal als het niet meer nodig is.", username))
-	return fmt.Sprintf("🗑️ De gegevens van `%s` zijn gewist.", c.ID), nil
+	// Who wiped when; the client is named in the access log only (by its
+	// pseudonym): nothing in Redis names a wiped client.
+	_ = b.st.AuditProgramme(ctx, username, "client wissen", "", "", b.Now())
+	return wipeAnswer(c.ID, res), nil
 }

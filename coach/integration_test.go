@@ -288,7 +288,9 @@ func TestIntegrationBridge(t *testing.T) {
 	// 8. Wiping is a second step after stopping; then nothing is left.
 	ask(coach, dm, "client wissen Sanne", "Stop eerst")
 	ask(coach, dm, "client stop Sanne", "De bot is gestopt")
-	ask(coach, dm, "client wissen "+cid, "zijn gewist")
+	// This server does not allow a permanent delete over the API: the
+	// channel is archived, and the answer says so.
+	ask(coach, dm, "client wissen "+cid, "Het kanaal is gearchiveerd")
 	if _, ok, _ := a2.Store.LoadClient(ctx, cid); ok {
 		t.Fatal("client record kept after wiping")
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/pipeline"
 	"github.com/waakvlam/waakvlam/programme"
 	"github.com/waakvlam/waakvlam/scheduler"
@@ -89,6 +90,7 @@ func (b *Bridge) runScheduleCommand(ctx context.Context, username, text string) 
 			return "🤔 Een afspraak is één keer. Zeg bijvoorbeeld: op 12 december om 14:30.", true
 		}
 		sc, err := sch.Add(ctx, scheduler.Schedule{ClientID: c.ID, Kind: kind, Spec: cmd.Schedule, Text: cmd.Text, Emoji: cmd.Emoji})
+		b.access(ctx, c.ID, "schedule.add", accesslog.Create, outcome(err))
 		if err != nil {
 			b.log.Warn("add schedule", "client", c.ID, "err", err)
 			return "🤔 " + capital(err.Error()) + ".", true
@@ -100,6 +102,7 @@ func (b *Bridge) runScheduleCommand(ctx context.Context, username, text string) 
 		}
 		return head + staff.DescribeScheduleQuiet(spec, now, 3, cfg.Quiet), true
 	case staff.VerbReminderList:
+		b.access(ctx, c.ID, "schedule.list", accesslog.Read, accesslog.OK)
 		return b.listSchedules(ctx, c, now)
 	case staff.VerbReminderPause, staff.VerbReminderResume, staff.VerbReminderRemove:
 		id, msg := b.scheduleRef(ctx, c, cmd)
@@ -118,13 +121,16 @@ func (b *Bridge) runScheduleCommand(ctx context.Context, username, text string) 
 			err = sch.Remove(ctx, c.ID, id)
 			msg = "🗑️ Herinnering `" + id + "` is weg."
 		}
+		b.access(ctx, c.ID, scheduleActions[cmd.Verb], accesslog.Change, outcome(err))
 		if err != nil {
 			return "🤔 " + capital(err.Error()) + ".", true
 		}
 		return msg, true
 	case staff.VerbLevel:
 		before := c.Level
-		if err := b.Structure.ApplyLevel(ctx, c.ID, cmd.Level); err != nil {
+		err := b.Structure.ApplyLevel(ctx, c.ID, cmd.Level)
+		b.access(ctx, c.ID, "client.level", accesslog.Change, outcome(err))
+		if err != nil {
 			b.log.Warn("apply level", "client", c.ID, "err", err)
 			return oops, true
 		}
@@ -133,6 +139,7 @@ func (b *Bridge) runScheduleCommand(ctx context.Context, username, text string) 
 		return fmt.Sprintf("✅ **%s** staat nu op niveau %s: check-in %s, stil signaal na %s. Dit geldt meteen.",
 			c.FirstName, cmd.Level, def.Checkin, programme.FormatDuration(def.Silence)), true
 	case staff.VerbClientStatus:
+		b.access(ctx, c.ID, "client.status", accesslog.Read, accesslog.OK)
 		return b.status(ctx, c, cfg, now), true
 	}
 	return staff.ScheduleUsage, true
@@ -262,7 +269,9 @@ func (b *Bridge) cmdGroup(ctx context.Context, username string, args []string) s
 	if msg != "" {
 		return msg
 	}
-	if err := b.Structure.ApplyGroup(ctx, c.ID, args[1]); err != nil {
+	err := b.Structure.ApplyGroup(ctx, c.ID, args[1])
+	b.access(ctx, c.ID, "client.group", accesslog.Change, outcome(err))
+	if err != nil {
 		if errors.Is(err, pipeline.ErrNoGroup) {
 			return fmt.Sprintf("🤔 De groep %q bestaat niet. Groepen: %s.", args[1], strings.Join(cfg.GroupNames(), ", "))
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/mattermost"
 	"github.com/waakvlam/waakvlam/pipeline"
@@ -220,7 +221,9 @@ func (b *Bridge) verdictInChannel(ctx context.Context, clientID string, p matter
 	}
 	const notSent = " Dit bericht is niet naar de cliënt gestuurd."
 	username, _, ok := b.mayJudge(ctx, p.UserID, clientID)
+	ctx = as(ctx, username, p.UserID, accesslog.SourceChannel)
 	if !ok {
+		b.access(ctx, clientID, "verdict.record", accesslog.Create, accesslog.Denied)
 		reply("Sorry, alleen de coach, de back-up coach en projectleiders kunnen een bericht van deze cliënt beoordelen." + notSent)
 		return
 	}
@@ -258,7 +261,9 @@ func (b *Bridge) onReaction(ctx context.Context, r mattermost.Reaction) {
 		return
 	}
 	username, _, ok := b.mayJudge(ctx, r.UserID, clientID)
+	ctx = as(ctx, username, r.UserID, accesslog.SourceChannel)
 	if !ok {
+		b.access(ctx, clientID, "verdict.record", accesslog.Create, accesslog.Denied)
 		return // a reaction is no command: nobody else is told
 	}
 	if r.Removed {
@@ -269,6 +274,7 @@ func (b *Bridge) onReaction(ctx context.Context, r mattermost.Reaction) {
 			return
 		}
 		if done {
+			b.access(ctx, clientID, "verdict.withdraw", accesslog.Delete, accesslog.OK)
 			b.log.Info("coach verdict withdrawn", "client", clientID, "post", r.PostID, "user_id", r.UserID)
 			b.tell(ctx, r.UserID, r.ChannelID, "↩️ Je oordeel over dit bericht is weggehaald.")
 		}
@@ -306,6 +312,7 @@ func (b *Bridge) tell(ctx context.Context, userID, channelID, msg string) {
 func (b *Bridge) recordVerdict(ctx context.Context, clientID, postID, username, via, userID, sev, cat, text string, j judged) string {
 	res, err := b.st.RecordVerdict(ctx, store.Verdict{PostID: postID, ClientID: clientID, Kind: j.kind, By: username, Via: via,
 		At: b.Now(), Text: text, Severity: sev, Category: cat, LabelSeverity: j.severity, LabelCategory: j.category})
+	b.access(ctx, clientID, "verdict.record", accesslog.Create, outcome(err))
 	if err != nil {
 		b.log.Warn("record verdict", "post", postID, "err", err)
 		return "⚠️ Je oordeel is niet opgeslagen. Probeer het zo nog eens."

@@ -57,6 +57,12 @@ type Config struct {
 	// VerdictRetention is how long a coach's verdict on a client post is
 	// kept with the client's words, for training the recogniser.
 	VerdictRetention time.Duration
+	// AccessLogRetention is how long access log entries are kept (NEN
+	// 7513: at least five years).
+	AccessLogRetention time.Duration
+	// Retention periods of the other classes of data (retention.go).
+	InFlightRetention, DialogRetention, MoodRetention, EventRetention time.Duration
+	AlertRetention, AuditRetention, StoppedRetention                  time.Duration
 	// Keys are the key-encryption keys (keys.go), the current first; nil
 	// when none was given. DataKeyFile is where they came from ("" for
 	// WAAKVLAM_DATA_KEY). AOFRewrite is how often Redis is asked to
@@ -89,7 +95,7 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 	var raw struct {
 		token, api, mode, hook, secret, redisURL, addr, tz, ttl, user, level string
 		adminAddr, redisCA                                                   string
-		verdictKeep                                                          string
+		verdictKeep, accessKeep                                              string
 		mmURL, mmToken, mmTeam, staffFile, cmdURL, progFile                  string
 		rateGlobal, rateGlobalBurst, rateChat, rateChatBurst                 string
 	}
@@ -107,6 +113,7 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		{"WAAKVLAM_TIMEZONE", "timezone", "Europe/Amsterdam", "time zone of schedules and quiet hours", &raw.tz},
 		{"WAAKVLAM_INVITE_TTL", "invite-ttl", "336h", "how long an invite code works", &raw.ttl},
 		{"WAAKVLAM_VERDICT_RETENTION", "verdict-retention", "2160h", "how long a coach's verdict on a client post is kept with the client's words (for training)", &raw.verdictKeep},
+		{"WAAKVLAM_ACCESS_LOG_RETENTION", "access-log-retention", "43830h", "how long the access log (who read or changed which client's data) is kept; 43830h is five years", &raw.accessKeep},
 		{"WAAKVLAM_BOT_USERNAME", "bot-username", "", "bot username for invite links (asked from Telegram when empty)", &raw.user},
 		{"WAAKVLAM_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &raw.level},
 		{"WAAKVLAM_MATTERMOST_URL", "mattermost-url", "", "Mattermost server of the coaches (empty: no coach bridge)", &raw.mmURL},
@@ -122,6 +129,8 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		{"WAAKVLAM_DATA_KEY_FILE", "data-key-file", "", "file of the key-encryption keys, one \"id base64key\" a line, the first current (or WAAKVLAM_DATA_KEY, never a flag)", &keysRaw.file},
 		{"WAAKVLAM_AOF_REWRITE", "aof-rewrite", "24h", "how often Redis rewrites its append-only file, so deleted data leaves the disk (0: never)", &keysRaw.aof},
 	}
+	retRaw := make([]string, len(RetentionSettings))
+	settings = retentionFlags(settings, retRaw)
 	// The flags show their built-in defaults, never the environment's
 	// values: usage text (-h, a mistyped flag) must not print the bot
 	// token, the Mattermost token, the webhook secret or a Redis password.
@@ -179,6 +188,12 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 	}
 	if c.VerdictRetention, err = time.ParseDuration(raw.verdictKeep); err != nil || c.VerdictRetention <= 0 {
 		return c, fs, &Error{"WAAKVLAM_VERDICT_RETENTION", fmt.Sprintf("%q is not a duration, for example 2160h (90 days)", raw.verdictKeep)}
+	}
+	if c.AccessLogRetention, err = time.ParseDuration(raw.accessKeep); err != nil || c.AccessLogRetention <= 0 {
+		return c, fs, &Error{"WAAKVLAM_ACCESS_LOG_RETENTION", fmt.Sprintf("%q is not a duration, for example 43830h (five years)", raw.accessKeep)}
+	}
+	if err := parseRetention(&c, retRaw); err != nil {
+		return c, fs, err
 	}
 	if u, err := url.Parse(c.TelegramAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fs, &Error{"WAAKVLAM_TELEGRAM_API_URL", "must be an http(s) URL"}

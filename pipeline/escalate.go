@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/store"
 )
 
@@ -63,6 +64,7 @@ func (p *Pipeline) EscalateDue(ctx context.Context, part store.Partition) error 
 			return err
 		}
 		if done {
+			p.access(ctx, a.ClientID, "alert.escalate", accesslog.Change, "")
 			p.log.Info("alert escalated", "alert", a.ID, "client", a.ClientID, "level", a.Level+1)
 		}
 	}

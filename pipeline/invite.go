@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/invite"
@@ -45,6 +46,7 @@ func (p *Pipeline) useInvite(ctx context.Context, part store.Partition, ev dialo
 			p.log.Warn("invite flood notice lost", "err", err)
 		}
 	}
+	p.access(ctx, use.ClientID, "client.link", accesslog.Change, "client")
 	if use.ClientID != "" && use.Prev != 0 && use.Prev != ev.ChatID {
 		p.log.Info("client moved to another chat with a new invite code", "client", use.ClientID, "update", ev.UpdateID)
 	}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/metrics"
@@ -63,6 +64,23 @@ type Options struct {
 	// leader's current settings (nil: the defaults).
 	Schedules Schedules
 	Programme func() programme.Config
+	// Access records each time the pipeline reads or changes a client's
+	// data (package accesslog); nil: not recorded.
+	Access AccessLog
+}
+
+// AccessLog records who read or changed which client's data (NEN 7513).
+type AccessLog interface {
+	Record(ctx context.Context, entries ...accesslog.Entry) error
+}
+
+// access records that the pipeline used client clientID's data for action,
+// on behalf of onBehalf ("client", "coach", "" for its own schedule).
+func (p *Pipeline) access(ctx context.Context, clientID, action string, op accesslog.Op, onBehalf string) {
+	if p.opt.Access != nil && clientID != "" {
+		_ = p.opt.Access.Record(ctx, accesslog.Entry{Client: clientID, Actor: "system:pipeline", OnBehalf: onBehalf, Action: action, Op: op,
+			Outcome: accesslog.OK, Source: accesslog.SourcePipeline})
+	}
 }
 
 // Escalation is the policy for alerts nobody picks up.
@@ -348,6 +366,7 @@ func (p *Pipeline) processTelegram(ctx context.Context, part store.Partition, e 
 		// Sent before the chat was linked and answered then.
 		return p.st.AckIntake(ctx, part, e.ID)
 	}
+	p.access(ctx, c.ID, "message.handle", accesslog.Change, "client")
 	var st dialogs.State
 	if len(c.State) > 0 {
 		if err := json.Unmarshal(c.State, &st); err != nil {
@@ -506,6 +525,7 @@ func (p *Pipeline) processCoach(ctx context.Context, part store.Partition, e sto
 		_, err := p.st.Commit(ctx, cm, p.opt.Now())
 		return err
 	}
+	p.access(ctx, c.ID, "coach-reply.handle", accesslog.Change, "coach")
 	dc := dialogs.Client{ID: c.ID, FirstName: c.FirstName, Coach: c.Coach, Lang: c.Lang, ChatID: c.ChatID, LinkedUpdate: c.LinkedUpdate}
 	ev := dialogs.Event{Kind: dialogs.KindCoachReply, ChatID: c.ChatID, Coach: &in.Reply, Time: p.opt.Now()}
 	var st dialogs.State

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/dialogs"
 	"github.com/waakvlam/waakvlam/programme"
 	"github.com/waakvlam/waakvlam/scheduler"
@@ -61,6 +62,7 @@ func (p *Pipeline) processDue(ctx context.Context, part store.Partition, e store
 		// Not linked (yet, or stopped): nothing to send; the schedule stays.
 		return p.st.AckIntake(ctx, part, e.ID)
 	}
+	p.access(ctx, c.ID, "schedule.due", accesslog.Change, "")
 	cfg := p.programme()
 	after, maxSnoozes, qs, qe := cfg.SnoozeRules()
 	d := dialogs.Due{OccurrenceID: occ.ID, ScheduleID: occ.ScheduleID, Kind: string(occ.Kind), Text: occ.Text, Emoji: occ.Emoji,
@@ -225,8 +227,10 @@ func (p *Pipeline) watchMissedAndSilent(ctx context.Context, part store.Partitio
 	for _, m := range members {
 		clientID, _, _ := strings.Cut(m, "|")
 		post, _ := json.Marshal(CoachPost{ClientID: clientID, Kind: dialogs.CoachSignal, Info: InfoMissed, Time: now, Text: strconv.Itoa(cfg.MissedInARow)})
-		if _, err := p.st.Missed(ctx, part, m, clientID, cfg.MissedInARow, post, now); err != nil {
+		if run, err := p.st.Missed(ctx, part, m, clientID, cfg.MissedInARow, post, now); err != nil {
 			errs = append(errs, err)
+		} else if run > 0 {
+			p.access(ctx, clientID, "signal.missed", accesslog.Change, "")
 		}
 	}
 	silent, err := p.st.DueSilent(ctx, part, now, 100)
@@ -235,8 +239,10 @@ func (p *Pipeline) watchMissedAndSilent(ctx context.Context, part store.Partitio
 	}
 	for _, clientID := range silent {
 		post, _ := json.Marshal(CoachPost{ClientID: clientID, Kind: dialogs.CoachSignal, Info: InfoSilent, Time: now})
-		if _, err := p.st.Silent(ctx, part, clientID, post, now); err != nil {
+		if done, err := p.st.Silent(ctx, part, clientID, post, now); err != nil {
 			errs = append(errs, err)
+		} else if done {
+			p.access(ctx, clientID, "signal.silent", accesslog.Change, "")
 		}
 	}
 	return errors.Join(errs...)

@@ -38,7 +38,7 @@ const Usage = "Zo gebruik je /waakvlam:\n" +
 	"- `client code <cliënt>`: nieuwe code voor een cliënt\n" +
 	"- `client overdragen <cliënt> <coach>`: andere coach\n" +
 	"- `client stop <cliënt>`: bot stoppen voor een cliënt\n" +
-	"- `client wissen <cliënt>`: gegevens van een gestopte cliënt wissen\n" +
+	"- `client wissen <cliënt>`: alle gegevens en het kanaal van een gestopte cliënt wissen\n" +
 	"- `groep <cliënt> <groep>`: niveau en vaste herinneringen van een groep\n" +
 	"- `oppakken <signaal-id>`: een zorgsignaal oppakken (of typ `oppakken` in het kanaal van de cliënt)"
 

@@ -84,7 +84,7 @@ else
   redis.call("ZADD", KEYS[1], ARGV[3], ARGV[1])
 end
 redis.call("XADD", KEYS[3], "*", "k", ARGV[7], "m", ARGV[4])
-redis.call("XADD", KEYS[4], "MINID", "~", ARGV[6], "*", "who", "waakvlam", "what", "alert_escalated", "alert", ARGV[1], "to", ARGV[5])
+redis.call("XADD", KEYS[4], "*", "who", "waakvlam", "what", "alert_escalated", "alert", ARGV[1], "to", ARGV[5])
 redis.call("XADD", KEYS[5], "MINID", "~", ARGV[6], "*", "k", "signal_escalated", "c", ARGV[7], "r", ARGV[1])
 return 1
 `)
@@ -115,15 +115,24 @@ if by ~= "" then return {0, by} end
 redis.call("HSET", KEYS[2], "acked_by", ARGV[2], "acked_at", ARGV[3])
 redis.call("PEXPIRE", KEYS[2], ARGV[7])
 redis.call("ZREM", KEYS[1], ARGV[1])
-redis.call("XADD", KEYS[3], "MINID", "~", ARGV[4], "*", "who", ARGV[2], "what", "alert_acknowledged", "alert", ARGV[1])
+redis.call("XADD", KEYS[3], "*", "who", ARGV[2], "what", "alert_acknowledged", "alert", ARGV[1])
 redis.call("XADD", KEYS[4], "MINID", "~", ARGV[4], "*", "k", "signal_acknowledged", "c", ARGV[5], "r", ARGV[1])
 if ARGV[6] ~= "" then redis.call("XADD", KEYS[5], "*", "k", ARGV[5], "m", ARGV[6]) end
 return {1, ARGV[2]}
 `)
 
-// AlertRetention is how long a picked-up alert is kept (for client status
-// and questions afterwards); the audit log keeps who did what for longer.
+// AlertRetention is how long an alert is kept after it was raised or
+// picked up (for client status and questions afterwards) when
+// Store.AlertRetention is not set; the audit log keeps who did what for
+// longer (Retention.Audit, trimmed by Sweep).
 var AlertRetention = 90 * 24 * time.Hour
+
+func (s *Store) alertRetention() time.Duration {
+	if s.AlertRetention > 0 {
+		return s.AlertRetention
+	}
+	return AlertRetention
+}
 
 // AckResult says what became of an acknowledgement.
 type AckResult int
@@ -149,7 +158,7 @@ func (s *Store) AckAlert(ctx context.Context, clientID, id, who string, now time
 		m = sealed
 	}
 	res, err := ackAlertCmd.Run(ctx, s.rdb, []string{p.Alerts(), p.Alert(id), p.Audit(), p.Events(), p.CoachQueue()},
-		id, who, now.UnixMilli(), now.Add(-s.EventRetention).UnixMilli(), clientID, m, AlertRetention.Milliseconds()).Slice()
+		id, who, now.UnixMilli(), now.Add(-s.EventRetention).UnixMilli(), clientID, m, s.alertRetention().Milliseconds()).Slice()
 	if err != nil {
 		return 0, "", fmt.Errorf("acknowledge alert %s: %w", id, err)
 	}

@@ -135,6 +135,7 @@ if redis.call("EXISTS", KEYS[1]) == 0 then return -1 end
 local prev = redis.call("HGET", KEYS[1], "chat")
 if prev ~= ARGV[1] then
   redis.call("HSET", KEYS[1], "chat", ARGV[1], "lupd", ARGV[2], "state", "", "stopped", "0")
+  redis.call("HDEL", KEYS[1], "stopped_at")
 end
 return tonumber(prev) or 0
 `)
@@ -291,7 +292,9 @@ func (s *Store) StopClient(ctx context.Context, id string) (int64, error) {
 	if err := s.EndInvite(ctx, id); err != nil {
 		return 0, err
 	}
-	if err := s.rdb.HSet(ctx, PartitionOfClient(id).Client(id), "chat", 0, "state", "", "stopped", "1").Err(); err != nil {
+	// stopped_at starts the retention of a stopped client's data (Sweep).
+	if err := s.rdb.HSet(ctx, PartitionOfClient(id).Client(id), "chat", 0, "state", "", "stopped", "1",
+		"stopped_at", time.Now().UnixMilli()).Err(); err != nil {
 		return 0, fmt.Errorf("stop client %s: %w", id, err)
 	}
 	if c.ChatID != 0 {
@@ -302,47 +305,9 @@ func (s *Store) StopClient(ctx context.Context, id string) (int64, error) {
 	return c.ChatID, nil
 }
 
-// DeleteClient removes what Waakvlam keeps about a client: the record with
-// its state and moods, the index entry, its open invite code, the chat and
-// channel links and the
-// open timers, and the coaches' verdicts on its posts (they hold its
-// words). Domain events (ids and times, no content) stay for the
-// monitoring figures; alerts and the audit log expire by themselves.
+// DeleteClient removes everything Waakvlam keeps about a client
+// (WipeClient), its data key included.
 func (s *Store) DeleteClient(ctx context.Context, id string) error {
-	c, ok, err := s.LoadClient(ctx, id)
-	if err != nil || !ok {
-		return err
-	}
-	if err := s.EndInvite(ctx, id); err != nil {
-		return err
-	}
-	p := PartitionOfClient(id)
-	pipe := s.rdb.TxPipeline()
-	pipe.Del(ctx, p.Client(id))
-	pipe.SRem(ctx, p.Clients(), id)
-	pipe.ZRem(ctx, p.Silence(), id)
-	// The client's data key goes with the record: sealed content of the
-	// client left anywhere (a queue, a dead letter, the AOF until its next
-	// rewrite) no longer opens.
-	pipe.HDel(ctx, p.DataKeys(), id)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("delete client %s: %w", id, err)
-	}
-	if sl := s.Sealer(); sl != nil {
-		sl.Forget(id)
-	}
-	if c.ChatID != 0 {
-		if err := s.DropLink(ctx, c.ChatID, id); err != nil {
-			return err
-		}
-	}
-	if err := s.deleteClientVerdicts(ctx, id); err != nil {
-		return err
-	}
-	if c.Channel != "" {
-		if err := s.rdb.Del(ctx, PartitionOfChannel(c.Channel).Channel(c.Channel)).Err(); err != nil {
-			return fmt.Errorf("delete channel link of %s: %w", id, err)
-		}
-	}
-	return nil
+	_, err := s.WipeClient(ctx, id)
+	return err
 }

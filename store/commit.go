@@ -104,10 +104,11 @@ if n > 0 then
     table.insert(fields, ARGV[i + 1 + 2 * j])
   end
   redis.call("HSET", KEYS[10], unpack(fields))
+  redis.call("PEXPIRE", KEYS[10], ARGV[i + 3 + 2 * n])
   redis.call("HSET", KEYS[3], "open_alert", ARGV[i + 2 + 2 * n])
   if due ~= "0" then redis.call("ZADD", KEYS[9], due, ARGV[i + 2 + 2 * n]) end
-  redis.call("XADD", KEYS[11], "MINID", "~", ARGV[7], "*", "who", "waakvlam", "what", "alert_raised", "alert", ARGV[i + 2 + 2 * n])
-  i = i + 3 + 2 * n
+  redis.call("XADD", KEYS[11], "*", "who", "waakvlam", "what", "alert_raised", "alert", ARGV[i + 2 + 2 * n])
+  i = i + 4 + 2 * n
 else
   i = i + 1
 end
@@ -194,12 +195,24 @@ func (s *Store) Commit(ctx context.Context, c Commit, now time.Time) (committed 
 		for _, f := range fields {
 			args = append(args, f)
 		}
-		args = append(args, a.ID)
+		// An alert, open or not, is kept AlertRetention after it was raised
+		// (picking it up starts that time again).
+		args = append(args, a.ID, s.alertRetention().Milliseconds())
 	} else {
 		args = append(args, 0)
 	}
-	args = append(args, len(c.Fields))
-	for k, v := range c.Fields {
+	fields := c.Fields
+	if _, ok := fields["moods"]; ok {
+		// When the last mood came: the mood history is kept
+		// Retention.Moods after it (Sweep).
+		fields = make(map[string]string, len(c.Fields)+1)
+		for k, v := range c.Fields {
+			fields[k] = v
+		}
+		fields["moods_at"] = strconv.FormatInt(now.UnixMilli(), 10)
+	}
+	args = append(args, len(fields))
+	for k, v := range fields {
 		v, err := s.sealField(ctx, c.ClientID, k, v)
 		if err != nil {
 			return false, err

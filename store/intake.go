@@ -240,13 +240,14 @@ const deadMax = 10000
 // DeadLetter sets an entry that keeps failing aside for an operator
 // (wv:{pNN}:dead, content sealed) and, when it belongs to a client, tells
 // the coach. An entry of a client wiped meanwhile is set aside without its
-// content (nothing of the client can be sealed any more).
+// content and client id (nothing of the client can be sealed any more).
 func (s *Store) DeadLetter(ctx context.Context, p Partition, e Entry, reason string) error {
 	body, err := s.sealAt(ctx, e.ClientID, p.Dead(), FieldBody, e.Body)
 	post := ""
 	switch {
 	case errors.Is(err, ErrNoDataKey):
-		body = ""
+		// Wiped: nothing of the client is kept, not even its id.
+		body, e.ClientID = "", ""
 	case err != nil:
 		return err
 	case e.ClientID != "":

@@ -91,7 +91,9 @@ func (s *Store) CountStranger(ctx context.Context, chatID int64) (int64, error) 
 	return n, nil
 }
 
-// createInviteCmd makes the invite KEYS[2] the client's live one.
+// createInviteCmd makes the invite KEYS[2] the client's live one. A new
+// code for a stopped client restarts the retention of its data (Sweep
+// stamps "stopped_at" again while the client is not linked).
 // KEYS: 1 client, 2 the new invite (other slot: only its name is stored).
 // Returns the key of the code it replaces ("" for none), or false when
 // there is no such client.
@@ -99,6 +101,7 @@ var createInviteCmd = redis.NewScript(`
 if redis.call("EXISTS", KEYS[1]) == 0 then return false end
 local old = redis.call("HGET", KEYS[1], "inv") or ""
 redis.call("HSET", KEYS[1], "inv", ARGV[1])
+redis.call("HDEL", KEYS[1], "stopped_at")
 return old
 `)
 
@@ -240,7 +243,7 @@ end
 if live ~= ARGV[3] then return -2 end
 if prev ~= ARGV[4] then return -3 end
 redis.call("HSET", KEYS[1], "chat", ARGV[1], "lupd", ARGV[2], "state", "", "stopped", "0")
-redis.call("HDEL", KEYS[1], "inv")
+redis.call("HDEL", KEYS[1], "inv", "stopped_at")
 if prev ~= "0" then
   if ARGV[5] ~= "" then redis.call("XADD", KEYS[2], "*", "c", prev, "k", ARGV[8], "m", ARGV[5]) end
   if ARGV[6] ~= "" then redis.call("XADD", KEYS[3], "*", "k", ARGV[8], "m", ARGV[6]) end

@@ -20,7 +20,7 @@ const Partitions = 16
 // key (the server secret, SetSecret) never reaches Redis.
 //
 //	wv:{pNN}:in                  stream   intake: Telegram updates, due schedule items, coach replies
-//	wv:{pNN}:dead                stream   entries set aside after repeated failures, for an operator (capped)
+//	wv:{pNN}:dead                stream   entries set aside after repeated failures or because they did not open, content sealed, for an operator (capped)
 //	wv:{pNN}:seen:<update>       string   update dedupe, TTL 48 h
 //	wv:{pNN}:seen:<hash(id)>     string   dedupe of other work (coach posts), TTL 48 h
 //	wv:{pNN}:fwd:<update>        string   dedupe of updates forwarded between partitions, TTL 48 h
@@ -28,7 +28,7 @@ const Partitions = 16
 //	wv:{pNN}:out:<lane>          stream   outbox per lane (u urgent, n normal, b bulk)
 //	wv:{pNN}:coach               stream   posts waiting for the coach (Mattermost)
 //	wv:{pNN}:ev                  stream   domain events (no message text), trimmed by age
-//	wv:{pNN}:cl:<client>         hash     client profile, link and dialog state
+//	wv:{pNN}:cl:<client>         hash     client profile, link and dialog state; "moods_at", "stopped_at" start retention clocks (Sweep)
 //	wv:{pNN}:clients             set      client ids in this partition (listing without SCAN)
 //	wv:{pNN}:link:<chat>         string   chat -> client, in the chat's partition
 //	wv:{pNN}:strangers:<hour>    hash     per hour: messages ("m:<hmac(chat)>") and wrong invite codes ("f:<hmac(chat)>") of unlinked chats, capped, TTL 2 h
@@ -36,9 +36,11 @@ const Partitions = 16
 //	wv:{pNN}:due                 zset     schedule occurrences by due time (scheduler)
 //	wv:{pNN}:sched:<id>          hash     one schedule (scheduler)
 //	wv:{pNN}:scl:<client>        set      schedule ids of one client (scheduler)
-//	wv:{pNN}:alert:<id>          hash     a safety alert: client, severity, escalation steps, who picked it up
+//	wv:{pNN}:alert:<id>          hash     a safety alert: client, severity, escalation steps, who picked it up; TTL Retention.Alerts from raise and from pick-up
 //	wv:{pNN}:alerts              zset     open alerts by next escalation time
-//	wv:{pNN}:audit               stream   audit log: escalations, acknowledgements (who, what, when), trimmed by age
+//	wv:{pNN}:audit               stream   audit log: escalations, acknowledgements (who, what, when), trimmed by age (Sweep, Retention.Audit)
+//	wv:{pNN}:access              stream   access log (NEN 7513) of the partition's clients: HMAC-chained entries, client as a pseudonym, trimmed by age (package accesslog)
+//	wv:{pNN}:access:head         string   the access log's last sequence number and MAC ("seq:mac"), compared inside the append script
 //	wv:{pNN}:pending             zset     sent reminders waiting for ✅ Gedaan, by deadline ("client|occurrence")
 //	wv:{pNN}:silence             zset     clients by the time their silence becomes a signal
 //	wv:{pNN}:notice:<kind>:<client> string once-a-day marker for coach notices, TTL 24 h
@@ -48,6 +50,8 @@ const Partitions = 16
 //	wv:{pNN}:dk                  hash     client id -> its data key, wrapped by a key-encryption key (Sealer)
 //	wv:{sys}:dk                  hash     "sys" -> the system data key, wrapped (Sealer)
 //	wv:{sys}:aof                 string   lease of the replica that asked for the last AOF rewrite, TTL the interval
+//	wv:{sys}:sweep               string   lease of the replica that ran the last retention sweep, TTL the interval
+//	wv:{sys}:access, :access:head        the access log chain of accesses to no single client (keys rewrap)
 //	wv:{inv}:fails:<window>      string   wrong invite codes of all chats in a 10-minute window, TTL
 //	wv:{inv}:flood               string   marker: project leaders were told of an invite flood, TTL 1 h
 //	wv:{rate}:g                  hash     bot-wide send bucket (package ratelimit), TTL
@@ -184,6 +188,18 @@ func (p Partition) Verdicts() string { return p.key("verdicts") }
 // DataKeys holds the wrapped data keys of the partition's clients.
 func (p Partition) DataKeys() string { return p.key("dk") }
 
+// Access is the partition's access log chain (package accesslog), and
+// AccessHead its last sequence number and MAC.
+func (p Partition) Access() string     { return p.key("access") }
+func (p Partition) AccessHead() string { return p.key("access:head") }
+
+// SystemAccess and SystemAccessHead are the access log chain of accesses
+// to no single client.
+const (
+	SystemAccess     = "wv:{sys}:access"
+	SystemAccessHead = "wv:{sys}:access:head"
+)
+
 // PartitionOfChannel returns the partition of a Mattermost channel id.
 func PartitionOfChannel(channelID string) Partition { return partitionOf("m:" + channelID) }
 
@@ -205,6 +221,8 @@ const Replicas = "wv:{sys}:replicas"
 const (
 	SystemDataKeys = "wv:{sys}:dk"
 	AOFLease       = "wv:{sys}:aof"
+	// SweepLease says which replica ran the last retention sweep.
+	SweepLease = "wv:{sys}:sweep"
 )
 
 // Lane is an outbox lane.

@@ -29,7 +29,7 @@ func (s *Store) InitProgramme(ctx context.Context, yaml string) error {
 func (s *Store) SetProgramme(ctx context.Context, yaml, who, what, before, after string, now time.Time) error {
 	pipe := s.rdb.TxPipeline()
 	pipe.Set(ctx, Programme, yaml, 0)
-	pipe.XAdd(ctx, &redis.XAddArgs{Stream: ProgrammeAudit, MinID: fmt.Sprint(now.Add(-s.EventRetention).UnixMilli()), Approx: true,
+	pipe.XAdd(ctx, &redis.XAddArgs{Stream: ProgrammeAudit, MinID: fmt.Sprint(now.Add(-s.auditRetention()).UnixMilli()), Approx: true,
 		Values: []any{"who", who, "what", what, "before", before, "after", after}})
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("store programme: %w", err)
@@ -40,6 +40,13 @@ func (s *Store) SetProgramme(ctx context.Context, yaml, who, what, before, after
 // AuditProgramme writes a change that is not a settings file (a client's
 // level) to the programme audit log.
 func (s *Store) AuditProgramme(ctx context.Context, who, what, before, after string, now time.Time) error {
-	return s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: ProgrammeAudit, MinID: fmt.Sprint(now.Add(-s.EventRetention).UnixMilli()), Approx: true,
+	return s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: ProgrammeAudit, MinID: fmt.Sprint(now.Add(-s.auditRetention()).UnixMilli()), Approx: true,
 		Values: []any{"who", who, "what", what, "before", before, "after", after}}).Err()
+}
+
+func (s *Store) auditRetention() time.Duration {
+	if s.AuditRetention > 0 {
+		return s.AuditRetention
+	}
+	return DefaultRetention().Audit
 }

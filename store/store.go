@@ -37,7 +37,14 @@ type Store struct {
 	// VerdictRetention is how long a coach's verdict with the client's
 	// words is kept; 0 means DefaultVerdictRetention (90 days).
 	VerdictRetention time.Duration
-	secret           []byte
+	// AlertRetention is how long an alert is kept after it was raised or
+	// picked up; 0 means the package's AlertRetention (90 days).
+	AlertRetention time.Duration
+	// AuditRetention is how long the programme audit log is kept; 0 means
+	// DefaultRetention().Audit. (The partitions' audit logs are trimmed by
+	// Sweep.)
+	AuditRetention time.Duration
+	secret         []byte
 	// Unreadable, when set, hears of each stream entry that was taken out
 	// of the way because its sealed content did not open (ids only).
 	Unreadable func(stream, id string, err error)

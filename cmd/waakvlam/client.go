@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/bot"
 	"github.com/waakvlam/waakvlam/config"
 	"github.com/waakvlam/waakvlam/invite"
@@ -94,6 +95,9 @@ func clientAdd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	inv, err := invite.Create(ctx, st, req)
 	if err != nil {
+		return err
+	}
+	if err := logAccess(ctx, cfg, rdb, "client.create", accesslog.Create, inv.ClientID); err != nil {
 		return err
 	}
 	path := *qr

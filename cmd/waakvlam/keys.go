@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/config"
 	"github.com/waakvlam/waakvlam/seal"
 	"github.com/waakvlam/waakvlam/store"
@@ -55,6 +56,9 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 		if cfg.DataKeyFile == "" {
 			return &config.Error{Var: config.DataKeyFileEnv, Problem: "keys rotate writes the new key into the key file: move the key from " + config.DataKeyEnv + " into a file (a line \"id base64key\") first"}
 		}
+		if err := needToken(cfg); err != nil {
+			return err // before the key file changes: the rotation goes in the access log
+		}
 		k, err := seal.NewKEK(time.Now())
 		if err != nil {
 			return err
@@ -72,6 +76,9 @@ func keysCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return &config.Error{Var: "WAAKVLAM_REDIS_URL", Problem: err.Error()}
 	}
 	defer rdb.Close()
+	if err := logAccess(ctx, cfg, rdb, "keys."+args[0], accesslog.Change); err != nil {
+		return err
+	}
 	return rewrap(ctx, rdb, cfg.Keys, stdout)
 }
 

@@ -25,11 +25,15 @@ Commands:
   serve                 run the bot (settings: WAAKVLAM_* environment variables or flags, see serve -h)
   demo                  try the bot in this terminal on embedded Redis and Telegram
   client add            invite a client: --name <first name> --coach <coach name> [--lang nl] [--qr file.png]
+  client export <id>    everything kept about a client as JSON and an easy-Dutch summary, encrypted with age: -recipient <age1…> [-out file]
+  privacy register      the processing register (AVG art. 30) made from the settings in force [-json]
   loadtest              run the serving process against a fake Telegram on its own Redis; print measured figures as JSON (see loadtest -h)
   classify              read messages from stdin, print the concern classification as JSON lines
   signals train         train the safety model from the labelled corpus (signals/testdata)
   signals export-verdicts  the coaches' verdicts on client posts as labelled examples (TSV) [-since 720h]
   keys new|rotate|rewrap  the keys of encryption at rest: a new key, a new current key with every data key re-wrapped, or re-wrap only
+  audit verify          check the access log's hash chains: exit 1 when an entry was deleted, changed, inserted or moved [-old-tokens FILE] [-json]
+  audit client <id>     the access log entries about one client (who read or changed its data)
   lint-texts            check every client text in the locales against the easy-language rules [-all]
   schedule preview      the next times of a schedule: "<elke werkdag om 8:00 | cron>" [-n 5] [--from 2026-03-28T12:00]
 `
@@ -54,11 +58,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "demo":
 		err = runDemo(ctx, args[1:], stdin, stdout, stderr)
 	case "client":
-		if len(args) < 2 || args[1] != "add" {
-			fmt.Fprint(stderr, "usage: waakvlam client add --name <first name> --coach <coach name>\n")
+		switch {
+		case len(args) >= 2 && args[1] == "add":
+			err = clientAdd(ctx, args[2:], getenv, stdout)
+		case len(args) >= 2 && args[1] == "export":
+			err = clientExport(ctx, args[2:], getenv, stdout, stderr)
+		default:
+			fmt.Fprint(stderr, "usage: waakvlam client add --name <first name> --coach <coach name>\n       waakvlam client export <client id> -recipient <age public key> [-out file]\n")
 			return 2
 		}
-		err = clientAdd(ctx, args[2:], getenv, stdout)
+	case "privacy":
+		err = privacyCmd(args[1:], getenv, stdout)
 	case "classify":
 		err = classify(stdin, stdout)
 	case "signals":
@@ -67,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = loadTest(ctx, args[1:], stdout, stderr)
 	case "keys":
 		err = keysCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		err = auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "lint-texts":
 		err = lintTexts(args[1:], stdout)
 	case "schedule":

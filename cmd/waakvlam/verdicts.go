@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/config"
 	"github.com/waakvlam/waakvlam/store"
 )
@@ -64,6 +65,9 @@ func exportVerdicts(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return err
 	}
+	if err := logAccess(ctx, cfg, rdb, "verdict.export", accesslog.Disclose, verdictClients(vs)...); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "# Coaches' verdicts since %s: severity<TAB>category<TAB>text. Real clients' words: review before use.\n",
 		from.UTC().Format("2006-01-02 15:04 MST"))
 	n, open := writeVerdicts(stdout, vs)
@@ -107,6 +111,19 @@ func writeVerdicts(w io.Writer, vs []store.Verdict) (lines, open int) {
 		}
 	}
 	return lines, open
+}
+
+// verdictClients lists the clients whose words are in vs, once each.
+func verdictClients(vs []store.Verdict) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range vs {
+		if !seen[v.ClientID] {
+			seen[v.ClientID] = true
+			out = append(out, v.ClientID)
+		}
+	}
+	return out
 }
 
 // oneLine keeps a message on one TSV line.

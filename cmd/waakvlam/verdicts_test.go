@@ -41,7 +41,8 @@ func TestExportVerdictsPrintsCorpusLines(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, out, errOut := runCmd(t, map[string]string{"WAAKVLAM_REDIS_URL": "redis://" + addr, "WAAKVLAM_DATA_KEY": testKey}, "", "signals", "export-verdicts")
+	env := map[string]string{"WAAKVLAM_REDIS_URL": "redis://" + addr, "WAAKVLAM_DATA_KEY": testKey, "WAAKVLAM_TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+	code, out, errOut := runCmd(t, env, "", "signals", "export-verdicts")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -59,7 +60,7 @@ func TestExportVerdictsPrintsCorpusLines(t *testing.T) {
 	if !strings.Contains(errOut, "5 verdicts (1 right, 1 wrong, 1 under, 2 missed)") || !strings.Contains(errOut, "1 need a category") {
 		t.Fatalf("summary = %q", errOut)
 	}
-	code, out, _ = runCmd(t, map[string]string{"WAAKVLAM_REDIS_URL": "redis://" + addr, "WAAKVLAM_DATA_KEY": testKey}, "", "signals", "export-verdicts", "-since", "90m")
+	code, out, _ = runCmd(t, env, "", "signals", "export-verdicts", "-since", "90m")
 	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "urgent\tsuicide\tik wil dood") || strings.Count(out, "\n") != 2 {
 		t.Fatalf("-since 90m: %d\n%s", code, out)
 	}
