@@ -249,6 +249,21 @@ func TestConceptData(t *testing.T) {
 		{"ik zou die kat wel kunnen wurgen", None, ""},
 		{"we hebben gebokst en ik heb hem goed geslagen op de pads", None, ""},
 		{"zaterdag ga ik met mevrouw jansen naar de kermis", None, ""},
+		// fourth pass: overdoses with drink, allergy, a spiked drink, plans
+		{"twee glazen wijn en toen mijn slaappillen, nu voel ik me heel raar", Urgent, Danger},
+		{"ik at een nootje en nu zwelt mijn keel, mijn keel zit dicht", Urgent, Danger},
+		{"volgens mij heeft iemand iets in mijn drankje gedaan", Urgent, Danger},
+		{"mijn opa viel in de tuin en hij beweegt niet meer", Urgent, Danger},
+		{"i have the rope in my backpack", Urgent, Suicide},
+		{"ik ga naar de rivier en kom nooit meer terug", Urgent, Suicide},
+		{"de oxazepam van mijn moeder heb ik. neem ik ze allemaal vanavond", Urgent, Suicide},
+		{"mijn broer pakt elke week mijn pijnstillers af", High, Exploitation},
+		{"hij sluit de deur af zodat ik niet weg kan", High, Violence},
+		// fourth pass traps
+		{"mijn oma heeft me drie keer geslagen met ganzenbord", None, ""},
+		{"ruzie gehad over de afwas, nu is het weer goed", None, ""},
+		{"het tentamen viel best mee", None, ""},
+		{"mijn telefoon is dead, ik bel je straks", None, ""},
 	}
 	for _, tt := range tests {
 		r := c.classifyRules(tt.in)

@@ -99,7 +99,10 @@
 // "ik kan niet meer", MINOR ("klein beetje, pleister erop") for a small
 // injury, BLOODPLACE (the abattoir) for "veel bloed". They are used with "-"
 // in rules or in "ignore" lines, never to lower suicide or self-harm found
-// by another rule: a laugh may drop "geen lucht meer na die trap haha", never
+// by another rule. BOARDGAME (a piece "geslagen" at ludo), PRETEND (playing
+// doctor), BALLHIT (hitting a ball) and PETTY (a quarrel about the dishes,
+// made up again) drop a hit, an injury or a quarrel. A laugh may drop "geen
+// lucht meer na die trap haha", never
 // "ik heb me gesneden haha". Accidents said as such ("me gesneden aan een
 // blikje", cut on something rather than with it), dying five times in a
 // game and someone else's tears are sayings in exceptions.txt.
@@ -231,14 +234,24 @@
 //	            aches next to emergencies and overdoses
 //	2026-11-30  r3 night: nights and weekends, going out,     260   0.920    0.946     0.074
 //	            drinking, lyrics, slang, English
+//	2026-11-30  r4 online: social media, gaming, dating,      260   0.914    0.912     0.095
+//	            sextortion, internet slang, 40% English
+//	2026-11-30  r4 venting: crisis-line style: ambivalence,   260   0.880    0.885     0.122
+//	            partial plans, past attempts, plain venting
+//	2026-11-30  r4 work: sheltered work, day care, school,    260   0.929    0.888     0.032
+//	            work accidents, work jargon traps
 //
-// Round 1 measured the first model with the first concept rules; round 2
-// the classifier after round 1 had joined the training data; round 3 the
-// classifier after round 2 had joined too and the rules had a pass on
-// false alarms. The round 3 sets are in testdata/blind/ now; the next
-// change to the recogniser is measured on fresh ones. In round 3 the
-// "urgent or asked back" figure (the bot asks, and a yes takes the urgent
-// path) was 0.986, 0.943 and 0.933.
+// Each round measured the classifier after the previous round had joined
+// the training data and the rules had a pass over it (round 1: the first
+// model and concept rules). The rules alone, on a round they had not yet
+// seen, found 0.79-0.94 of its urgent messages (round 3) and flagged
+// 4-9% of its harmless ones; the model lifts recall by catching wordings
+// the rules lack. Every new brief finds wordings neither part knows: the
+// targets were met by some sets in some rounds, never by all three sets of
+// a round. The round 4 sets are in testdata/blind/ now; the next change to
+// the recogniser is measured on fresh ones. "Urgent or asked back" (the
+// bot asks, and a yes takes the urgent path) was 0.943, 0.893 and 0.929
+// in round 4.
 //
 // # The coach's verdicts
 //
