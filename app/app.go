@@ -57,6 +57,8 @@ type App struct {
 	// Access is the access log (NEN 7513) every part writes to.
 	Access  *accesslog.Log
 	replica string
+	mm      *mattermost.Client // nil without Mattermost
+	ready   readiness
 	// PollTimeout is the getUpdates long-poll timeout.
 	PollTimeout time.Duration
 	// Timeouts of the HTTP servers (public and admin).
@@ -168,6 +170,7 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		return nil, err
 	}
 	a.Settings.onChange = func(c programme.Config) { a.Schedules.SetQuiet(c.Quiet) }
+	a.Schedules.SetAside = a.setAsideSchedule // poison schedules (aside.go)
 	a.Scheduler = scheduler.NewScheduler(a.Schedules, scheduler.SchedulerOptions{Clock: clock, Logger: log})
 	opt.Schedules = a.Schedules
 	var hours *staff.Directory // whose coach hours crisis replies name
@@ -183,6 +186,7 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		}
 		mm := mattermost.New(cfg.MattermostURL, cfg.MattermostToken)
 		mm.Logger = log
+		a.mm = mm
 		a.Bridge = coach.New(mm, st, tg, dir, coach.Config{Team: cfg.MattermostTeam, BotUsername: cfg.BotUsername,
 			InviteTTL: cfg.InviteTTL, Location: cfg.TimeZone, CommandURL: cfg.CommandURL, ActionKey: subKey(secret, "mattermost-action")}, log)
 		a.Bridge.Texts = texts
@@ -221,6 +225,7 @@ func New(cfg config.Config, rdb redis.UniversalClient, log *slog.Logger, opt pip
 		})
 	}
 	a.Pipeline = pipeline.New(st, texts, tg, log, opt)
+	st.Healed = a.Pipeline.Healed // every loop that reads a stream makes its group again
 	if a.Bridge != nil {
 		a.Bridge.Replies = a.Pipeline
 		a.Bridge.Structure = &coach.Structure{Schedules: a.Schedules, Settings: a.Settings.Get,
@@ -272,8 +277,10 @@ func (a *App) probes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := a.rdb.Ping(ctx).Err(); err != nil {
-			http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
+		if err := a.Ready(ctx); err != nil {
+			// The reason goes to the log, not to whoever asks.
+			a.log.Warn("not ready", "err", err)
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ready\n"))
@@ -311,6 +318,7 @@ func (a *App) Run(ctx context.Context) error {
 			defer wg.Done()
 			if err := a.Bridge.Start(intakeCtx); err != nil {
 				a.log.Error("coach bridge stopped", "err", err)
+				a.bridgeStopped(err)
 			}
 		}()
 	}
@@ -346,11 +354,13 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	if a.cfg.Mode == "polling" {
 		p := &bot.Poller{APIURL: a.cfg.TelegramAPIURL, Token: a.cfg.TelegramToken, LeaseKey: store.PollLease,
-			Replica: a.replica, Leases: a.Store, Sink: a.Pipeline, Log: a.log, Timeout: a.PollTimeout}
+			Replica: a.replica, Leases: a.Store, Sink: a.Pipeline, Log: a.log, Timeout: a.PollTimeout, Healed: a.Pipeline.Healed,
+			SetAside: a.setAsideUpdate}
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = p.Run(intakeCtx) }()
 	}
-	wg.Add(5)
+	wg.Add(6)
+	go func() { defer wg.Done(); a.watchReady(ctx) }()
 	go func() { defer wg.Done(); a.sweepRetention(ctx) }()
 	go func() { defer wg.Done(); a.sweepAccessLog(ctx) }()
 	go func() { defer wg.Done(); a.Settings.run(ctx) }()

@@ -37,8 +37,23 @@ type Poller struct {
 	Sink     Sink
 	Log      *slog.Logger
 	HTTP     *http.Client
-	// Timeout is the long-poll timeout; the lease lives three times as long.
+	// Timeout is the long-poll timeout.
 	Timeout time.Duration
+	// LeaseTTL is how long the poll lease outlives a poller that stopped
+	// renewing it; 0 means DefaultPollLeaseTTL. It is renewed while a poll
+	// runs (pollease.go), so it may be shorter than Timeout.
+	LeaseTTL time.Duration
+	// Healed, when set, hears that the poll lease was found gone while held.
+	Healed func(what string)
+	// SetAside is called once an update that does not parse came PoisonTries
+	// times (a poison update); when it returns nil the offset moves past it
+	// (poison.go). nil: such an update is skipped with a log line only.
+	SetAside func(ctx context.Context, updateID int64, tries int, reason string) error
+	// PoisonTries is how often an unreadable update is fetched before it is
+	// set aside; 0 means 3.
+	PoisonTries int
+
+	poison map[int64]int // unreadable update id -> times fetched
 }
 
 // Run polls until ctx ends. The offset only moves past updates the sink has
@@ -50,11 +65,19 @@ func (p *Poller) Run(ctx context.Context) error {
 	if p.HTTP == nil {
 		p.HTTP = &http.Client{Timeout: p.Timeout + 10*time.Second}
 	}
-	ttl := 3 * p.Timeout
+	ttl := p.LeaseTTL
+	if ttl == 0 {
+		ttl = DefaultPollLeaseTTL
+	}
 	var offset int64
 	backoff := time.Duration(0)
 	leader := false
+	// pctx lives while this replica may poll: keep cancels it before the
+	// lease could run out unrenewed.
+	pctx, pcancel := context.WithCancel(ctx)
+	pcancel()
 	defer func() {
+		pcancel()
 		if leader {
 			_ = p.Leases.Release(context.WithoutCancel(ctx), p.LeaseKey, p.Replica)
 		}
@@ -63,48 +86,62 @@ func (p *Poller) Run(ctx context.Context) error {
 		if backoff > 0 {
 			sleep(ctx, backoff)
 		}
-		ok, err := p.Leases.Lease(ctx, p.LeaseKey, p.Replica, ttl)
-		if err != nil {
-			p.Log.Warn("poll lease", "err", err)
-			backoff = nextBackoff(backoff)
-			continue
-		}
-		if !ok {
+		if pctx.Err() != nil {
 			if leader {
-				p.Log.Info("poll lease lost")
+				leader = false
+				backoff = 0
 			}
-			leader = false
-			sleep(ctx, p.Timeout)
-			continue
-		}
-		if !leader {
+			start := time.Now()
+			ok, err := p.Leases.Lease(ctx, p.LeaseKey, p.Replica, ttl)
+			if err != nil {
+				p.Log.Warn("poll lease", "err", err)
+				backoff = nextBackoff(backoff)
+				continue
+			}
+			if !ok {
+				// Another replica polls; try again soon, so a crashed
+				// poller is replaced right after its lease ran out.
+				sleep(ctx, ttl/6)
+				continue
+			}
 			p.Log.Info("polling telegram", "replica", p.Replica)
 			leader = true
 			offset = 0 // Telegram redelivers what was not confirmed; dedupe drops repeats
+			pctx, pcancel = context.WithCancel(ctx)
+			go p.keep(pctx, pcancel, ttl, start)
 		}
-		ups, err := p.getUpdates(ctx, offset)
+		ups, bad, err := p.getUpdates(pctx, offset)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
+			}
+			if pctx.Err() != nil {
+				continue // lease not held any more
 			}
 			p.Log.Warn("get updates", "err", err)
 			backoff = nextBackoff(backoff)
 			continue
 		}
 		if len(ups) > 0 {
-			if err := p.Sink.Intake(ctx, ups); err != nil {
+			if err := p.Sink.Intake(pctx, ups); err != nil {
 				p.Log.Warn("store updates", "count", len(ups), "err", err)
 				backoff = nextBackoff(backoff)
 				continue
 			}
-			offset = ups[len(ups)-1].ID + 1
+		}
+		var held bool
+		if offset, held = p.nextOffset(pctx, offset, ups, bad); held {
+			// An unreadable update holds the offset until it is set aside:
+			// back off rather than fetch it again at once.
+			backoff = nextBackoff(backoff)
+			continue
 		}
 		backoff = 0
 	}
 	return nil
 }
 
-func (p *Poller) getUpdates(ctx context.Context, offset int64) (ups []Update, err error) {
+func (p *Poller) getUpdates(ctx context.Context, offset int64) (ups []Update, bad []unreadable, err error) {
 	// The URL holds the token: never let it reach a log line, whatever
 	// part of the request failed.
 	defer func() { err = Redactor(p.Token).Error(err) }()
@@ -113,12 +150,12 @@ func (p *Poller) getUpdates(ctx context.Context, offset int64) (ups []Update, er
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(p.APIURL, "/")+"/bot"+p.Token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("build getUpdates: %w", err)
+		return nil, nil, fmt.Errorf("build getUpdates: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := p.HTTP.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("getUpdates: %w", err)
+		return nil, nil, fmt.Errorf("getUpdates: %w", err)
 	}
 	defer resp.Body.Close()
 	var r struct {
@@ -127,21 +164,21 @@ func (p *Poller) getUpdates(ctx context.Context, offset int64) (ups []Update, er
 		Description string            `json:"description"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&r); err != nil {
-		return nil, fmt.Errorf("getUpdates: decode: %w", err)
+		return nil, nil, fmt.Errorf("getUpdates: decode: %w", err)
 	}
 	if !r.OK {
-		return nil, fmt.Errorf("getUpdates: %d %s", resp.StatusCode, r.Description)
+		return nil, nil, fmt.Errorf("getUpdates: %d %s", resp.StatusCode, r.Description)
 	}
 	out := make([]Update, 0, len(r.Result))
 	for _, raw := range r.Result {
 		u, err := ParseUpdate(raw)
 		if err != nil {
-			p.Log.Warn("skip unreadable update", "err", err)
+			bad = append(bad, unreadableUpdate(raw, err))
 			continue
 		}
 		out = append(out, u)
 	}
-	return out, nil
+	return out, bad, nil
 }
 
 // maxWebhookBody is far above any real update; larger bodies are refused.

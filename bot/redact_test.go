@@ -81,7 +81,7 @@ func TestTelegramErrorsNeverCarryTheToken(t *testing.T) {
 		noToken(t, name+" download", err)
 
 		p := &Poller{APIURL: api, Token: secretToken, Timeout: time.Second, HTTP: &http.Client{Timeout: 5 * time.Second}}
-		_, err = p.getUpdates(ctx, 0)
+		_, _, err = p.getUpdates(ctx, 0)
 		noToken(t, name+" getUpdates", err)
 	}
 }

@@ -24,13 +24,14 @@ import (
 // fakeMM answers the few Mattermost calls the access checks make and
 // records what the bot did.
 type fakeMM struct {
-	mu        sync.Mutex
-	usernames map[string]string // user id -> username
-	ephemeral []string          // "user: message"
-	reactions []string          // "post:emoji"
-	removed   []string          // "channel:user"
-	posts     []string          // messages posted
-	channels  []string          // and where
+	mu         sync.Mutex
+	usernames  map[string]string // user id -> username
+	ephemeral  []string          // "user: message"
+	reactions  []string          // "post:emoji"
+	removed    []string          // "channel:user"
+	posts      []string          // messages posted
+	channels   []string          // and where
+	failRemove bool              // when set, removing a channel member fails (500)
 }
 
 func (f *fakeMM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -80,6 +81,8 @@ func (f *fakeMM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out = append(out, map[string]string{"channel_id": ch, "user_id": id})
 		}
 		reply(200, out)
+	case strings.Contains(path, "/members/") && r.Method == http.MethodDelete && f.failRemove:
+		reply(500, map[string]string{"id": "app.channel.remove_member.app_error"})
 	case strings.Contains(path, "/members/") && r.Method == http.MethodDelete:
 		parts := strings.Split(path, "/") // "", channels, ch, members, user
 		f.removed = append(f.removed, parts[2]+":"+parts[4])

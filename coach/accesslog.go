@@ -2,6 +2,8 @@ package coach
 
 import (
 	"context"
+	"strings"
+	"time"
 
 	"github.com/waakvlam/waakvlam/accesslog"
 	"github.com/waakvlam/waakvlam/staff"
@@ -46,6 +48,25 @@ func (b *Bridge) accessAll(ctx context.Context, clientIDs []string, action strin
 		es = append(es, accesslog.For(ctx, id, action, op, accesslog.OK))
 	}
 	_ = b.Access.Record(ctx, es...)
+}
+
+// auditNotWritten ends an answer whose change is made but missing from
+// the programme audit log.
+const auditNotWritten = "\n⚠️ Dit is wel gedaan, maar niet vastgelegd in het logboek. Meld dit aan de projectleider."
+
+// audit writes a line of the programme audit log (who changed what), tried
+// twice; a failure is logged (ids only) and the caller tells the person
+// who acted (auditNotWritten), since the change itself already happened.
+func (b *Bridge) audit(ctx context.Context, who, what, before, after string, now time.Time) bool {
+	err := b.st.AuditProgramme(ctx, who, what, before, after, now)
+	if err != nil {
+		err = b.st.AuditProgramme(ctx, who, what, before, after, now)
+	}
+	if err != nil {
+		b.log.Error("programme audit not written", "what", strings.Fields(what)[0], "err", err)
+		return false
+	}
+	return true
 }
 
 // outcome is OK without an error, Failed with one.

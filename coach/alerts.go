@@ -117,7 +117,7 @@ func (b *Bridge) postEscalation(ctx context.Context, cp pipeline.CoachPost) erro
 	}
 	text := fmt.Sprintf("⏫ **Zorgsignaal `%s` is nog niet opgepakt** (%s, %s) · stap %d · %s\n@%s, kun jij dit oppakken? Typ `oppakken` in dit kanaal.",
 		cp.AlertID, severityNames[cp.Severity], categoryNames[cp.Category], cp.Level, b.when(cp.Time), cp.Target)
-	if _, err := b.mm.CreatePost(ctx, b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp, c), nil); err != nil {
+	if _, err := b.mm.CreatePost(ctx, b.withAckButton(mattermost.Post{ChannelID: ch, Message: text, PendingID: pendingID(ctx, "escalation")}, cp, c), nil); err != nil {
 		return err
 	}
 	dm, err := b.mm.DirectChannel(ctx, targetID)
@@ -126,7 +126,7 @@ func (b *Bridge) postEscalation(ctx context.Context, cp pipeline.CoachPost) erro
 	}
 	_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: dm, Message: fmt.Sprintf(
 		"⏫ Een zorgsignaal (%s, %s) van cliënt %s is nog niet opgepakt. Kijk in ~%s en typ daar `oppakken`, of hier `oppakken %s`.",
-		severityNames[cp.Severity], categoryNames[cp.Category], c.FirstName, "wv-"+c.ID, cp.AlertID)}, nil)
+		severityNames[cp.Severity], categoryNames[cp.Category], c.FirstName, "wv-"+c.ID, cp.AlertID), PendingID: pendingID(ctx, "escalation-dm")}, nil)
 	return err
 }
 
@@ -136,7 +136,7 @@ func (b *Bridge) postAck(ctx context.Context, cp pipeline.CoachPost) error {
 		return err
 	}
 	_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: c.Channel,
-		Message: fmt.Sprintf("✅ @%s pakt zorgsignaal `%s` op (na %s).", cp.By, cp.AlertID, cp.Report)}, nil)
+		Message: fmt.Sprintf("✅ @%s pakt zorgsignaal `%s` op (na %s).", cp.By, cp.AlertID, cp.Report), PendingID: pendingID(ctx, "ack")}, nil)
 	return err
 }
 

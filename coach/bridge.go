@@ -415,6 +415,10 @@ func (b *Bridge) deliver(ctx context.Context, part store.Partition, qp store.Coa
 		return b.ackQueued(ctx, part, qp.ID)
 	}
 	backoff := 500 * time.Millisecond
+	// The client's post carries a pending_post_id made from the queue entry:
+	// a retry of this entry (here, or by another replica after a crash)
+	// within Mattermost's 30 s window gets the post already made.
+	ctx = withQueueEntry(ctx, part, qp.ID)
 	for attempt := 1; ; attempt++ {
 		err := b.post(ctx, cp, attempt)
 		if err == nil {

@@ -268,11 +268,10 @@ func (b *Bridge) cmdTransfer(ctx context.Context, username string, c store.Clien
 	if !ok {
 		return fmt.Sprintf("🤔 %s is geen coach in de lijst.", to), nil
 	}
-	err := b.st.SetCoach(ctx, c.ID, co.Name, co.Username, co.Backup)
-	b.access(ctx, c.ID, "client.transfer", accesslog.Change, outcome(err))
-	if err != nil {
-		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
-	}
+	// Channel membership is the access control: the old coach and backup
+	// leave the channel before the transfer is stored and reported. When
+	// that fails, nothing is claimed and the coach in Redis stays the old
+	// one, so the same command tries the whole transfer again.
 	if c.Channel != "" {
 		var add []string
 		for _, u := range []string{co.Username, co.Backup} {
@@ -286,13 +285,30 @@ func (b *Bridge) cmdTransfer(ctx context.Context, username string, c store.Clien
 		if err := b.mm.AddMembers(ctx, c.Channel, add); err != nil {
 			b.log.Warn("transfer: add members", "client", c.ID, "err", err)
 		}
+		var stay []string
 		for _, old := range []string{c.CoachUser, c.BackupUser} {
-			if old != "" && old != co.Username && old != co.Backup {
-				if id, err := b.userID(ctx, old); err == nil {
-					_ = b.mm.RemoveMember(ctx, c.Channel, id)
-				}
+			if old == "" || old == co.Username || old == co.Backup {
+				continue
+			}
+			id, err := b.userID(ctx, old)
+			if err == nil {
+				err = b.mm.RemoveMember(ctx, c.Channel, id)
+			}
+			if err != nil {
+				b.log.Error("transfer: old coach not removed from the client's channel", "client", c.ID, "err", err)
+				stay = append(stay, "@"+old)
 			}
 		}
+		if len(stay) > 0 {
+			b.access(ctx, c.ID, "client.transfer", accesslog.Change, accesslog.Failed)
+			return fmt.Sprintf("⚠️ De overdracht van **%s** is niet gelukt: %s kon niet uit het kanaal van %s worden gehaald en kan het dus nog lezen. "+
+				"%s houdt coach %s. Probeer het zo nog eens.", c.FirstName, strings.Join(stay, " en "), c.FirstName, c.FirstName, c.Coach), nil
+		}
+	}
+	err := b.st.SetCoach(ctx, c.ID, co.Name, co.Username, co.Backup)
+	b.access(ctx, c.ID, "client.transfer", accesslog.Change, outcome(err))
+	if err != nil {
+		return "⚠️ Dat lukte niet. Probeer het zo nog eens.", nil
 	}
 	c.Coach = co.Name
 	b.tellClient(ctx, c, "staff.transferred")
@@ -383,6 +399,9 @@ func (b *Bridge) cmdDelete(ctx context.Context, username string, c store.Client)
 	}
 	// Who wiped when; the client is named in the access log only (by its
 	// pseudonym): nothing in Redis names a wiped client.
-	_ = b.st.AuditProgramme(ctx, username, "client wissen", "", "", b.Now())
-	return wipeAnswer(c.ID, res), nil
+	answer := wipeAnswer(c.ID, res)
+	if !b.audit(ctx, username, "client wissen", "", "", b.Now()) {
+		answer += auditNotWritten
+	}
+	return answer, nil
 }

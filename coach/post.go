@@ -30,6 +30,8 @@ func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost, attempt int) e
 		return b.postAck(ctx, cp)
 	case pipeline.KindInviteFlood:
 		return b.postInviteFlood(ctx, cp)
+	case pipeline.KindSetAside:
+		return b.postSetAside(ctx, cp)
 	}
 	c, ok, err := b.st.LoadClient(ctx, cp.ClientID)
 	if err != nil {
@@ -61,12 +63,35 @@ func (b *Bridge) post(ctx context.Context, cp pipeline.CoachPost, attempt int) e
 		files = append(files, mattermost.File{Name: fileName(m), MIME: m.MIME, Data: data})
 	}
 	text := b.format(cp, c, missing)
-	_, err = b.mm.CreatePost(ctx, verdictProps(b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp, c), cp), files)
+	mp := verdictProps(b.withAckButton(mattermost.Post{ChannelID: ch, Message: text}, cp, c), cp)
+	mp.PendingID = pendingID(ctx, "post")
+	_, err = b.mm.CreatePost(ctx, mp, files)
 	if errors.Is(err, mattermost.ErrFileTooLarge) {
 		b.tellClientOnce(ctx, c, "file.too_large", cp.Time.String())
-		_, err = b.mm.CreatePost(ctx, verdictProps(mattermost.Post{ChannelID: ch, Message: text + "\n_(bestand te groot voor Mattermost)_"}, cp), nil)
+		mp = verdictProps(mattermost.Post{ChannelID: ch, Message: text + "\n_(bestand te groot voor Mattermost)_"}, cp)
+		mp.PendingID = pendingID(ctx, "post-nofile")
+		_, err = b.mm.CreatePost(ctx, mp, nil)
 	}
 	return err
+}
+
+type queueEntryKey struct{}
+
+// withQueueEntry marks ctx as delivering coach queue entry id of part.
+func withQueueEntry(ctx context.Context, part store.Partition, id string) context.Context {
+	return context.WithValue(ctx, queueEntryKey{}, fmt.Sprintf("wv%02d-%s", int(part), id))
+}
+
+// pendingID is a pending_post_id for the post called what of the queue entry
+// being delivered: the same on every retry of that entry, so Mattermost
+// deduplicates them (mattermost.Post.PendingID); "" outside a delivery (the
+// client makes one per call).
+func pendingID(ctx context.Context, what string) string {
+	e, _ := ctx.Value(queueEntryKey{}).(string)
+	if e == "" {
+		return ""
+	}
+	return e + "-" + what
 }
 
 func attachments(cp pipeline.CoachPost) []dialogs.Media {

@@ -134,10 +134,14 @@ func (b *Bridge) runScheduleCommand(ctx context.Context, username, text string) 
 			b.log.Warn("apply level", "client", c.ID, "err", err)
 			return oops, true
 		}
-		_ = b.st.AuditProgramme(ctx, username, "niveau "+c.ID, before, string(cmd.Level), now)
+		audited := b.audit(ctx, username, "niveau "+c.ID, before, string(cmd.Level), now)
 		def := cfg.Level(cmd.Level)
-		return fmt.Sprintf("✅ **%s** staat nu op niveau %s: check-in %s, stil signaal na %s. Dit geldt meteen.",
-			c.FirstName, cmd.Level, def.Checkin, programme.FormatDuration(def.Silence)), true
+		answer := fmt.Sprintf("✅ **%s** staat nu op niveau %s: check-in %s, stil signaal na %s. Dit geldt meteen.",
+			c.FirstName, cmd.Level, def.Checkin, programme.FormatDuration(def.Silence))
+		if !audited {
+			answer += auditNotWritten
+		}
+		return answer, true
 	case staff.VerbClientStatus:
 		b.access(ctx, c.ID, "client.status", accesslog.Read, accesslog.OK)
 		return b.status(ctx, c, cfg, now), true
@@ -278,7 +282,10 @@ func (b *Bridge) cmdGroup(ctx context.Context, username string, args []string) s
 		b.log.Warn("apply group", "client", c.ID, "err", err)
 		return oops
 	}
-	_ = b.st.AuditProgramme(ctx, username, "groep "+c.ID, "", strings.ToLower(args[1]), b.Now())
+	audited := b.audit(ctx, username, "groep "+c.ID, "", strings.ToLower(args[1]), b.Now())
 	reply, _ := b.listSchedules(ctx, c, b.Now())
+	if !audited {
+		reply += auditNotWritten
+	}
 	return fmt.Sprintf("✅ **%s** zit nu in groep %s.\n", c.FirstName, strings.ToLower(args[1])) + reply
 }

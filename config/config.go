@@ -44,9 +44,12 @@ type Config struct {
 	MattermostURL   string
 	MattermostToken string
 	MattermostTeam  string
-	StaffFile       string
-	CommandURL      string
-	ProgrammeFile   string
+	// MattermostDown is how long Mattermost may be unreachable before
+	// /readyz says not ready (the coach queue waits meanwhile).
+	MattermostDown time.Duration
+	StaffFile      string
+	CommandURL     string
+	ProgrammeFile  string
 	// Telegram's send limits, shared by all replicas through Redis:
 	// messages per second for the whole bot and per chat (0: no limit),
 	// and how many may go at once.
@@ -95,7 +98,7 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 	var raw struct {
 		token, api, mode, hook, secret, redisURL, addr, tz, ttl, user, level string
 		adminAddr, redisCA                                                   string
-		verdictKeep, accessKeep                                              string
+		verdictKeep, accessKeep, mmDown                                      string
 		mmURL, mmToken, mmTeam, staffFile, cmdURL, progFile                  string
 		rateGlobal, rateGlobalBurst, rateChat, rateChatBurst                 string
 	}
@@ -119,6 +122,7 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 		{"WAAKVLAM_MATTERMOST_URL", "mattermost-url", "", "Mattermost server of the coaches (empty: no coach bridge)", &raw.mmURL},
 		{"WAAKVLAM_MATTERMOST_TOKEN", "mattermost-token", "", "access token of the Mattermost bot account", &raw.mmToken},
 		{"WAAKVLAM_MATTERMOST_TEAM", "mattermost-team", "", "Mattermost team (name) of the client channels", &raw.mmTeam},
+		{"WAAKVLAM_MATTERMOST_DOWN_READY", "mattermost-down-ready", "60s", "how long Mattermost may be unreachable before /readyz says not ready", &raw.mmDown},
 		{"WAAKVLAM_STAFF_FILE", "staff-file", "", "YAML file with coaches, project leaders and the on-call contact", &raw.staffFile},
 		{"WAAKVLAM_PROGRAMME_FILE", "programme-file", "", "YAML file with quiet hours, levels, groups, snooze and grace times (see programme/example.yaml)", &raw.progFile},
 		{"WAAKVLAM_RATE_GLOBAL", "rate-global", "30", "messages per second to Telegram for the whole bot, over all replicas (0: no limit)", &raw.rateGlobal},
@@ -191,6 +195,9 @@ func Load(name string, getenv func(string) string, args []string, need Need) (Co
 	}
 	if c.AccessLogRetention, err = time.ParseDuration(raw.accessKeep); err != nil || c.AccessLogRetention <= 0 {
 		return c, fs, &Error{"WAAKVLAM_ACCESS_LOG_RETENTION", fmt.Sprintf("%q is not a duration, for example 43830h (five years)", raw.accessKeep)}
+	}
+	if c.MattermostDown, err = time.ParseDuration(raw.mmDown); err != nil || c.MattermostDown <= 0 {
+		return c, fs, &Error{"WAAKVLAM_MATTERMOST_DOWN_READY", fmt.Sprintf("%q is not a duration, for example 60s", raw.mmDown)}
 	}
 	if err := parseRetention(&c, retRaw); err != nil {
 		return c, fs, err

@@ -58,6 +58,7 @@ type Server struct {
 	errs       []string
 	commands   map[string][]string
 	webhook    string
+	polls      int // getUpdates calls in flight: Telegram allows one per token (409)
 	failures   map[string]*Failure
 	notify     chan struct{}
 	onSend     func(Message)
@@ -371,12 +372,40 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// pollOverlapGrace is how long a second getUpdates waits for a first one
+// whose client went away to be noticed as ended.
+const pollOverlapGrace = 500 * time.Millisecond
+
 func (s *Server) getUpdates(w http.ResponseWriter, ctx context.Context, params map[string]string) {
 	s.mu.Lock()
 	hook := s.webhook
 	s.mu.Unlock()
 	if hook != "" {
 		s.fail(w, http.StatusConflict, "Conflict: can't use getUpdates method while webhook is active", "getUpdates while a webhook is set")
+		return
+	}
+	s.mu.Lock()
+	s.polls++
+	two := s.polls > 1
+	s.mu.Unlock()
+	defer func() { s.mu.Lock(); s.polls--; s.mu.Unlock() }()
+	// A poller that cancelled its request and polls again at once (after a
+	// lease hiccup) is no second poller: its old connection is closed, and
+	// the server notices within milliseconds. Only a poll that is still
+	// open after pollOverlapGrace counts as two pollers at once.
+	for wait := time.Now().Add(pollOverlapGrace); two && time.Now().Before(wait); {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+		s.mu.Lock()
+		two = s.polls > 1
+		s.mu.Unlock()
+	}
+	if two {
+		s.fail(w, http.StatusConflict, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+			"two getUpdates at once (one poller per token)")
 		return
 	}
 	offset, _ := strconv.ParseInt(params["offset"], 10, 64)

@@ -757,3 +757,16 @@ func round(v float64, digits int) float64 {
 	f := math.Pow(10, float64(digits))
 	return math.Round(v*f) / f
 }
+
+// since returns when messages reached chat from since on, in order.
+func (r *recorder) since(chat int64, since time.Time) []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []time.Time
+	for _, m := range r.chats[chat] {
+		if !m.At.Before(since) {
+			out = append(out, m.At)
+		}
+	}
+	return out
+}

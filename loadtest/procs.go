@@ -97,9 +97,13 @@ func startServe(bin string, env map[string]string, logs *logCounter) (*serveProc
 		return nil, err
 	}
 	httpAddr := "127.0.0.1:" + strconv.Itoa(port)
-	adminPort, err := redisproc.FreePort() // replicas on one machine need one each
-	if err != nil {
-		return nil, err
+	// replicas on one machine need an admin port each; the kernel may hand
+	// out the same free port twice while neither is bound yet
+	adminPort := port
+	for adminPort == port {
+		if adminPort, err = redisproc.FreePort(); err != nil {
+			return nil, err
+		}
 	}
 	c := exec.Command(bin, "serve")
 	c.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "WAAKVLAM_HTTP_ADDR=" + httpAddr,

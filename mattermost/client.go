@@ -47,6 +47,13 @@ type Post struct {
 	// left, header changed, ...) have a "system_" type and are usually
 	// skipped by callers.
 	Type string
+	// PendingID is sent as pending_post_id (CreatePost only): Mattermost
+	// answers a second create with the same one, within 30 s of the first,
+	// with the post already made instead of a new one. Give the same value
+	// for the same logical post (a queue entry id, for example) so that a
+	// caller's own retry does not post twice either; empty: CreatePost
+	// makes one for its own retries.
+	PendingID string
 }
 
 // File is an attachment: name, media type and content.
@@ -72,6 +79,8 @@ type Client struct {
 	// Reconnect backoff of Listen, and how long a new socket may take to say
 	// hello; zero values mean 500 ms, 30 s and 15 s.
 	backoffMin, backoffMax, helloTimeout time.Duration
+	// createTimeout bounds one create-post request (0: createAttemptTimeout).
+	createTimeout time.Duration
 
 	mu       sync.Mutex
 	meID     string
@@ -298,12 +307,66 @@ func (c *Client) CreatePost(ctx context.Context, p Post, files []File) (Post, er
 			mp.FileIds = append(mp.FileIds, info.Id)
 		}
 	}
-	created, resp, err := api.CreatePost(mp)
+	mp.PendingPostId = p.PendingID
+	if mp.PendingPostId == "" {
+		mp.PendingPostId = model.NewId()
+	}
+	created, err := c.createPost(ctx, mp)
 	if err != nil {
-		return Post{}, wrap("create post", resp, err)
+		return Post{}, err
 	}
 	c.log().Debug("mattermost: post created", "post_id", created.Id, "channel_id", created.ChannelId, "files", len(created.FileIds))
 	return fromModel(created), nil
+}
+
+// Mattermost (6.7.2, app.deduplicateCreatePost) remembers a pending_post_id
+// for 30 s after the create that carried it, in the memory of the node that
+// took it: a second create with it gets the first post back, or a 500
+// (api.post.deduplicate_create_post.pending) while the first is still being
+// saved. So a create whose answer was lost (timeout, 5xx, dropped
+// connection) is sent again with the same id, each try bounded by
+// createAttemptTimeout, for as long as the first try is less than
+// createRetryWindow old: within that window a retry never posts twice.
+// After it, the error goes back to the caller (its own retry is safe within
+// 30 s of the first try too when it sets Post.PendingID).
+const (
+	createAttemptTimeout = 8 * time.Second
+	createRetryWindow    = 22 * time.Second
+)
+
+func (c *Client) createPost(ctx context.Context, mp *model.Post) (*model.Post, error) {
+	timeout := c.createTimeout
+	if timeout <= 0 {
+		timeout = createAttemptTimeout
+	}
+	first := time.Now()
+	wait := 200 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		api, cancelAPI := c.api(actx)
+		created, resp, err := api.CreatePost(mp)
+		cancelAPI()
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				c.log().Info("mattermost: post created on a retry", "post_id", created.Id, "attempt", attempt)
+			}
+			return created, nil
+		}
+		err = wrap("create post", resp, err)
+		if ctx.Err() != nil || !IsUnavailable(err) || time.Since(first)+wait > createRetryWindow {
+			return nil, err
+		}
+		c.log().Warn("mattermost: create post failed; retrying with the same pending_post_id", "attempt", attempt, "err", err)
+		t := time.NewTimer(jitter(wait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // uploadName gives a file a name with an extension, so that Mattermost (which

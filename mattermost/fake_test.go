@@ -40,6 +40,13 @@ type fakeMM struct {
 	pageCalls   int
 	failStatus  int // when set, every REST call answers with it
 	maxFileSize int
+	// pending: pending_post_id -> post id ("" while it is being saved),
+	// deduplicated as Mattermost 6.7.2 does; slowPosts: that many next
+	// creates save the post but answer only after postDelay (the answer is
+	// lost to a client with a shorter timeout).
+	pending   map[string]string
+	slowPosts int
+	postDelay time.Duration
 }
 
 type fakeFile struct {
@@ -199,7 +206,49 @@ func newFakeMM(t *testing.T) *fakeMM {
 	api("POST /api/v4/posts", func(w http.ResponseWriter, r *http.Request) {
 		var p model.Post
 		f.decode(r, &p)
-		f.reply(w, 201, f.addPost(&p))
+		pid := p.PendingPostId
+		f.mu.Lock()
+		if pid != "" {
+			if id, seen := f.pending[pid]; seen {
+				var found *model.Post
+				for _, x := range f.posts {
+					if x.Id == id {
+						found = x
+					}
+				}
+				f.mu.Unlock()
+				if found == nil {
+					f.fail(w, 500, "api.post.deduplicate_create_post.pending")
+					return
+				}
+				f.reply(w, 201, found)
+				return
+			}
+			if f.pending == nil {
+				f.pending = map[string]string{}
+			}
+			f.pending[pid] = ""
+		}
+		slow := f.slowPosts > 0
+		if slow {
+			f.slowPosts--
+		}
+		delay := f.postDelay
+		f.mu.Unlock()
+		saved := f.addPost(&p)
+		if pid != "" {
+			f.mu.Lock()
+			f.pending[pid] = saved.Id
+			f.mu.Unlock()
+		}
+		if slow {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(delay):
+			}
+		}
+		f.reply(w, 201, saved)
 	})
 	api("POST /api/v4/posts/ephemeral", func(w http.ResponseWriter, r *http.Request) {
 		var pe model.PostEphemeral

@@ -115,16 +115,21 @@ func (c *Client) listenOnce(ctx context.Context, h Handlers) (connected bool, er
 	}
 	ws.Listen()
 	events, responses := ws.EventChannel, ws.ResponseChannel
+	// The loop below sets events and responses to nil once they are closed;
+	// draining those would block for ever (a goroutine leaked per
+	// reconnect), so the drain ranges over the channels themselves.
+	allEvents, allResponses := ws.EventChannel, ws.ResponseChannel
 	defer func() {
 		ws.Close()
 		// The reader goroutine closes both channels when it ends; drain them
-		// so that it never blocks on a full channel.
+		// so that it never blocks on a full channel. Both drains end when it
+		// does.
 		go func() {
-			for range events {
+			for range allEvents {
 			}
 		}()
 		go func() {
-			for range responses {
+			for range allResponses {
 			}
 		}()
 	}()

@@ -67,6 +67,8 @@ type DepthFunc func(ctx context.Context) (Depths, error)
 //	waakvlam_delivery_seconds{lane}             histogram outbox message queued -> accepted by Telegram
 //	waakvlam_processed_total{type}              counter   intake entries finished
 //	waakvlam_signal_verdicts_total{kind}        counter   coaches' verdicts on client posts: right, wrong, under, missed (misses found by coaches)
+//	waakvlam_healed_total{what}                 counter   consumer groups and leases made again after Redis lost its data
+//	waakvlam_set_aside_total{kind}              counter   poison items set aside after repeated failures: update (does not parse), schedule (cannot be read)
 //
 // Metrics are shared by all partitions of the process; every replica
 // exposes its own counters and the same depths (they are global).
@@ -80,6 +82,12 @@ type Waakvlam struct {
 	Delivery  *HistogramVec
 	Processed *CounterVec
 	Verdicts  *CounterVec
+	// Healed counts loops that found a consumer group or lease gone
+	// (Redis lost its data) and made it again, by what.
+	Healed *CounterVec
+	// SetAside counts poison items set aside (each once across replicas),
+	// by kind: update, schedule.
+	SetAside *CounterVec
 }
 
 // New registers Waakvlam's metrics on a new registry. depths may be nil
@@ -97,6 +105,11 @@ func New(depths DepthFunc) *Waakvlam {
 		Processed: r.Counter("waakvlam_processed_total", "Intake entries finished, by entry type.", "type"),
 		Verdicts: r.Counter("waakvlam_signal_verdicts_total", "Coaches' verdicts on client posts, by kind: right and wrong on flagged posts, "+
 			"under (flagged 'attention' but more worrying), missed (not flagged but worrying: misses found by coaches).", "kind"),
+	}
+	m.Healed = r.Counter("waakvlam_healed_total", "Consumer groups and leases found gone (Redis lost its data) and made again, by what (intake, outbox, coach, lease).", "what")
+	m.SetAside = r.Counter("waakvlam_set_aside_total", "Items set aside for an operator after repeated failures, by kind: update (a Telegram update that does not parse), schedule (a schedule that cannot be read).", "kind")
+	for _, k := range []string{"schedule", "update"} {
+		m.SetAside.With(k)
 	}
 	// Every kind from the start, so that "no misses yet" is a 0, not a gap.
 	for _, k := range VerdictKinds {

@@ -6,6 +6,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -99,12 +100,19 @@ type Pipeline struct {
 	tg    Telegram
 	log   *slog.Logger
 	opt   Options
+	// health is what readiness needs to know (health.go).
+	health health
 }
+
+// DefaultLeaseTTL is how long a partition stays with a replica that stopped
+// renewing (README, "Leases and takeover"): renewed every third of it, a
+// dead replica's partitions move within 4/3 of it.
+const DefaultLeaseTTL = 3 * time.Second
 
 // New assembles a pipeline.
 func New(st *store.Store, texts dialogs.Texts, tg Telegram, log *slog.Logger, opt Options) *Pipeline {
 	if opt.LeaseTTL == 0 {
-		opt.LeaseTTL = 10 * time.Second
+		opt.LeaseTTL = DefaultLeaseTTL
 	}
 	if opt.Batch == 0 {
 		opt.Batch = 50
@@ -183,9 +191,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	tick := time.NewTicker(p.opt.LeaseTTL / 3)
 	defer tick.Stop()
 	for {
+		var roundErr error
 		n, err := p.st.Heartbeat(ctx, p.opt.Replica, p.opt.Now(), p.opt.LeaseTTL)
 		if err != nil {
 			p.log.Warn("heartbeat", "err", err)
+			roundErr = err
 			n = 1
 		}
 		share := int((store.Partitions + n - 1) / max(n, 1))
@@ -194,11 +204,13 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			if !mine && len(own) >= share {
 				continue
 			}
-			ok, err := p.st.Lease(ctx, part.Lease(), p.opt.Replica, p.opt.LeaseTTL)
+			res, err := p.st.Hold(ctx, part.Lease(), p.opt.Replica, p.opt.LeaseTTL)
+			ok := res != store.LeaseHeld
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
+				roundErr = cmp.Or(roundErr, err)
 				p.log.Warn("lease partition", "partition", int(part), "err", err)
 				// Unable to renew: before the lease can run out and another
 				// replica take over, stop working the partition, so two
@@ -208,6 +220,14 @@ func (p *Pipeline) Run(ctx context.Context) error {
 					stop(part)
 				}
 				continue
+			}
+			if o := own[part]; o != nil && res == store.LeaseTaken {
+				// The key was gone: the lease was lost in between (Redis
+				// lost its data, or it expired). Not a renewal: start the
+				// partition afresh, groups made again.
+				p.Healed("lease")
+				stop(part)
+				mine = false
 			}
 			if o := own[part]; o != nil && ok {
 				o.renewed = time.Now()
@@ -233,6 +253,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				stop(part)
 			}
 		}
+		p.endRound(roundErr)
 		// Give partitions back when more replicas joined, so work spreads.
 		for part := range own {
 			if len(own) <= share {
@@ -260,6 +281,8 @@ func (p *Pipeline) work(ctx context.Context, part store.Partition) {
 		go func() { defer wg.Done(); w(ctx, part) }()
 	}
 	wg.Wait()
+	p.readFailed("intake", part, nil) // not this replica's partition any more
+	p.readFailed("outbox", part, nil)
 }
 
 func (p *Pipeline) processLoop(ctx context.Context, part store.Partition) {
@@ -269,11 +292,13 @@ func (p *Pipeline) processLoop(ctx context.Context, part store.Partition) {
 		es, err := p.st.ReadIntake(ctx, part, p.opt.Batch, p.opt.Block, pending)
 		if err != nil {
 			if ctx.Err() == nil {
+				p.readFailed("intake", part, err)
 				p.log.Warn("read intake", "partition", int(part), "err", err)
 				sleepCtx(ctx, time.Second)
 			}
 			continue
 		}
+		p.readFailed("intake", part, nil)
 		if pending && len(es) == 0 {
 			pending = false
 			continue

@@ -57,11 +57,13 @@ func (p *Pipeline) sendLoop(ctx context.Context, part store.Partition) {
 		es, err := p.st.ReadOutboxLanes(ctx, part, from, p.opt.Batch, block)
 		if err != nil {
 			if ctx.Err() == nil {
+				p.readFailed("outbox", part, err)
 				p.log.Warn("read outbox", "partition", int(part), "err", err)
 				sleepCtx(ctx, time.Second)
 			}
 			continue
 		}
+		p.readFailed("outbox", part, nil)
 		if sd.pending {
 			// Move each lane's cursor past what came back; a lane with
 			// nothing more is done re-reading.

@@ -144,6 +144,17 @@ type Store struct {
 
 	mu    sync.Mutex
 	specs map[string]Spec // parsed stored recurring specs; few distinct ones
+
+	// SetAside is called once a due schedule could not be read PoisonTries
+	// times in a row on this replica (a poison schedule); when it returns
+	// nil the schedule leaves the due set (poison.go). It should record,
+	// count and tell, once across replicas (store.SetAside). nil: poison
+	// schedules are only logged and tried again on every tick.
+	SetAside func(ctx context.Context, p store.Partition, scheduleID, clientID string, tries int, reason string) error
+	// PoisonTries is how often a due schedule may fail to read before it
+	// is set aside; 0 means 3.
+	PoisonTries int
+	poison      map[string]int // partition/schedule id -> failed reads
 }
 
 // parseStored parses a canonical spec read from Redis, with a small cache:

@@ -62,11 +62,12 @@ func (s *Store) tick(ctx context.Context, p store.Partition, now time.Time, max 
 		id := z.Member.(string)
 		c, err := s.prepare(ctx, p, id, int64(z.Score), hs[i].Val(), now)
 		if err != nil {
-			// A schedule that cannot be read is logged and left alone:
-			// never guess with client content.
-			s.log.Error("scheduler: schedule unreadable", "schedule", id, "partition", int(p), "err", err)
+			// A schedule that cannot be read is never guessed at (client
+			// content); after a few tries it is set aside (poison.go).
+			s.unreadable(ctx, p, id, int64(z.Score), hs[i].Val()[fClient], err)
 			continue
 		}
+		s.readable(p, id)
 		claims = append(claims, c)
 	}
 	claimed, err = s.run(ctx, p, claims)

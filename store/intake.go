@@ -154,6 +154,7 @@ func (s *Store) ReadIntake(ctx context.Context, p Partition, count int, block ti
 		return nil, nil
 	}
 	if err != nil {
+		s.healGroups(ctx, p, "intake", err)
 		return nil, fmt.Errorf("read intake %s: %w", p.Tag(), err)
 	}
 	var out []Entry

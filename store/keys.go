@@ -21,6 +21,7 @@ const Partitions = 16
 //
 //	wv:{pNN}:in                  stream   intake: Telegram updates, due schedule items, coach replies
 //	wv:{pNN}:dead                stream   entries set aside after repeated failures or because they did not open, content sealed, for an operator (capped)
+//	wv:{pNN}:aside               hash     items set aside once ("update:<id>", "schedule:<id>") -> ms, see SetAside
 //	wv:{pNN}:seen:<update>       string   update dedupe, TTL 48 h
 //	wv:{pNN}:seen:<hash(id)>     string   dedupe of other work (coach posts), TTL 48 h
 //	wv:{pNN}:fwd:<update>        string   dedupe of updates forwarded between partitions, TTL 48 h

@@ -65,6 +65,7 @@ func (s *Store) ReadOutboxLanes(ctx context.Context, p Partition, from map[Lane]
 		return nil, nil
 	}
 	if err != nil {
+		s.healGroups(ctx, p, "outbox", err)
 		return nil, fmt.Errorf("read outbox %s: %w", p.Tag(), err)
 	}
 	byLane := map[Lane][]OutEntry{}
@@ -187,6 +188,7 @@ func (s *Store) ReadCoach(ctx context.Context, p Partition, count int, block tim
 		return nil, nil
 	}
 	if err != nil {
+		s.healGroups(ctx, p, "coach", err)
 		return nil, fmt.Errorf("read coach queue %s: %w", p.Tag(), err)
 	}
 	var out []CoachPost

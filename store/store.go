@@ -48,6 +48,9 @@ type Store struct {
 	// Unreadable, when set, hears of each stream entry that was taken out
 	// of the way because its sealed content did not open (ids only).
 	Unreadable func(stream, id string, err error)
+	// Healed, when set, hears of each time a loop found a stream's
+	// consumer group missing (Redis lost its data) and made it again.
+	Healed func(what string)
 }
 
 // SetSecret sets the key that hashes identifiers kept about strangers. All
@@ -139,6 +142,28 @@ func (s *Store) ensureGroup(ctx context.Context, stream, group string) error {
 		return fmt.Errorf("create group %s on %s: %w", group, stream, err)
 	}
 	return nil
+}
+
+// healGroups makes a partition's consumer groups again when err says a
+// group or its stream is gone (NOGROUP after a FLUSHALL, a restart
+// without persistence or a failover to an empty replica; UNBLOCKED when
+// the key vanished under a blocked read). It reports whether it healed;
+// the caller reads again.
+func (s *Store) healGroups(ctx context.Context, p Partition, what string, err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "NOGROUP") && !strings.HasPrefix(msg, "UNBLOCKED") {
+		return false
+	}
+	if s.EnsureGroups(ctx, p) != nil {
+		return false
+	}
+	if s.Healed != nil {
+		s.Healed(what)
+	}
+	return true
 }
 
 // EnsureGroups creates the consumer groups of a partition's streams.
