@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Crisis replies, the ask-back question and their buttons. Everything here
@@ -242,6 +243,7 @@ func (s stepper) safetyButton(st State, ev Event) (State, []Effect, bool) {
 	t := s.in(p.lang)
 	out := []Effect{AnswerButton{CallbackID: ev.CallbackID}, ClearButtons{MessageID: ev.MessageID}}
 	if p.kind == dataSafe {
+		st.Safe = nil // answered
 		if p.answer == answerNo {
 			return st, append(out, Record{Kind: EventClientSignal},
 				t.urgent("safety.not_safe"),
@@ -277,7 +279,105 @@ func (s stepper) safetyButton(st State, ev Event) (State, []Effect, bool) {
 	out = append(out, Record{Kind: EventClientSignal})
 	out = append(out, t.crisis(p.cat, ev)...)
 	// A crisis ends any dialog in progress.
-	return State{Ask: &ask}, append(out, post, RaiseAlert{Severity: SevUrgent, Category: p.cat}), true
+	return State{Ask: &ask, Safe: t.safeOpen(p.cat)}, append(out, post, RaiseAlert{Severity: SevUrgent, Category: p.cat}), true
+}
+
+// SafeQuestionTTL is how long a typed answer counts as the answer to
+// "Ben je nu veilig?".
+const SafeQuestionTTL = time.Hour
+
+// safeOpen records the "Ben je nu veilig?" that the crisis replies end with.
+func (s stepper) safeOpen(cat string) *SafeQuestion {
+	return &SafeQuestion{Category: cat, Lang: s.c.Lang, At: s.env.Now}
+}
+
+// Typed answers to a safety question. Many clients type rather than press
+// a button; only a message that is nothing but an answer counts.
+var (
+	typedYes    = setOfAnswers("ja", "jaa", "jawel", "ja hoor", "ja veilig", "ik ben veilig", "veilig", "yes", "yeah", "yep", "ok ja", "jep", "jup", "i am safe", "im safe", "safe")
+	typedNo     = setOfAnswers("nee", "neen", "nee niet veilig", "niet veilig", "ik ben niet veilig", "nee ik ben niet veilig", "no", "nope", "not safe", "im not safe", "i am not safe", "help", "hulp", "nee help")
+	typedUnsure = setOfAnswers("weet niet", "weet ik niet", "ik weet het niet", "geen idee", "misschien", "idk", "i dont know", "dont know", "maybe")
+)
+
+func setOfAnswers(ws ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// typedAnswer reads a message as y, n or d (weet ik niet), or "".
+func typedAnswer(text string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(text) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		case r == ' ' || r == ',' || r == '.' || r == '!':
+			b.WriteByte(' ')
+		}
+	}
+	t := strings.Join(strings.Fields(b.String()), " ")
+	switch {
+	case typedYes[t]:
+		return answerYes
+	case typedNo[t]:
+		return answerNo
+	case typedUnsure[t]:
+		return answerUnsure
+	}
+	return ""
+}
+
+// typedSafetyAnswer takes a typed "ja", "nee" or "weet ik niet" as the
+// answer to the open safety question, the newest one first: "Ben je nu
+// veilig?" (where "weet ik niet" counts as not safe) or the ask-back
+// question. It answers as the button would, without the button's
+// acknowledgement, and the coach is told as for a press.
+func (s stepper) typedSafetyAnswer(st State, ev Event) (State, []Effect, bool) {
+	if ev.Kind != KindText {
+		return st, nil, false
+	}
+	a := typedAnswer(ev.Text)
+	if a == "" {
+		return st, nil, false
+	}
+	safeOpen := st.Safe != nil && s.env.Now.Sub(st.Safe.At) < SafeQuestionTTL
+	askOpen := st.Ask != nil && st.Ask.Answer == "" && s.env.Now.Sub(st.Ask.At) < AskBackTTL
+	if safeOpen && askOpen && st.Ask.At.After(st.Safe.At) {
+		safeOpen = false
+	}
+	var data string
+	switch {
+	case safeOpen:
+		if a == answerUnsure {
+			a = answerNo // not sure to be safe is not safe
+		}
+		data = dataSafe + ":" + a + ":" + st.Safe.Category + ":" + st.Safe.Lang
+	case askOpen:
+		data = dataAsk + ":" + a + ":" + st.Ask.Category + ":" + s.c.Lang
+	default:
+		return st, nil, false
+	}
+	press := ev
+	press.Kind, press.Data, press.CallbackID, press.MessageID = KindButton, data, "", 0
+	next, eff, ok := s.safetyButton(st, press)
+	if !ok {
+		return st, nil, false
+	}
+	if safeOpen {
+		next.Safe = nil // answered
+	}
+	out := []Effect{Record{Kind: EventClientWrote}}
+	for _, e := range eff {
+		switch e.(type) {
+		case AnswerButton, ClearButtons: // there was no button press
+		default:
+			out = append(out, e)
+		}
+	}
+	return next, out, true
 }
 
 // strangerSafety answers what a chat without a client writes about a

@@ -154,6 +154,21 @@ func TestCrisisTranscripts(t *testing.T) {
 				asStranger(1, say("er staat iemand bij mijn deur die blijft bellen")), asStranger(2, tap("ask:n:danger:"+l)),
 			}
 		},
+		// Many clients type instead of pressing a button: a typed answer to
+		// the open question counts as the button. "weet niet" to "Ben je nu
+		// veilig?" counts as not safe; a "nee" with no open question, or an
+		// hour after "Ben je nu veilig?", is an ordinary message.
+		"typed_answers": func(l string) []cturn {
+			return []cturn{
+				say("ik wil dood"), say("Nee!"), say("nee"),
+				say("hij slaat me elke dag"), say("ja hoor"),
+				say("ik wil dood"), say("weet niet"),
+				say("ik zie het niet meer zitten"), say("weet ik niet"),
+				say("er staat iemand bij mijn deur die blijft bellen"), say("nee"),
+				sayAt(time.Date(2026, 11, 26, 13, 0, 0, 0, ams), "ik wil dood"),
+				sayAt(time.Date(2026, 11, 26, 14, 30, 0, 0, ams), "nee"),
+			}
+		},
 		// A client who stopped is a stranger again, and safe as one.
 		"stopped_crisis": func(l string) []cturn {
 			return []cturn{

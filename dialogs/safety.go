@@ -53,7 +53,7 @@ func (s stepper) concern(ev Event, c Concern, next State, normal []Effect) (Stat
 		// Help first, never a question first, even when the check was unsure.
 		out = append(out, safe.crisis(c.Category, ev)...)
 		// A crisis ends any dialog in progress; an open question stays.
-		return State{Ask: next.Ask}, append(out, post, RaiseAlert{Severity: c.Severity, Category: c.Category})
+		return State{Ask: next.Ask, Safe: safe.safeOpen(c.Category)}, append(out, post, RaiseAlert{Severity: c.Severity, Category: c.Category})
 	}
 	askBack := c.AskBack && c.Severity == SevHigh && crisisCategory(c.Category)
 	if askBack {

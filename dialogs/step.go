@@ -97,6 +97,9 @@ func Step(env Env, c Client, st State, ev Event) (State, []Effect) {
 			return next, effects
 		}
 	}
+	if next, effects, ok := (stepper{env: env, c: c}).typedSafetyAnswer(st, ev); ok {
+		return next, effects
+	}
 	next, effects := step(env, c, st, ev)
 	if next.Ask == nil && st.Ask != nil && env.Now.Sub(st.Ask.At) < AskBackTTL {
 		next.Ask = st.Ask // an open question outlives the other dialog steps

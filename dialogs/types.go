@@ -98,6 +98,16 @@ type State struct {
 	// Ask is the open ask-back question, kept beside any dialog step so
 	// that the client can answer it while doing something else.
 	Ask *AskBack `json:"k,omitempty"`
+	// Safe is the open "Ben je nu veilig?" question after a crisis reply,
+	// so that a typed "nee" counts as much as the button.
+	Safe *SafeQuestion `json:"v,omitempty"`
+}
+
+// SafeQuestion is an open "Ben je nu veilig?".
+type SafeQuestion struct {
+	Category string    `json:"c"`
+	Lang     string    `json:"l,omitempty"` // the language it was asked in
+	At       time.Time `json:"t"`
 }
 
 // AskBack is a question the bot asked about a grey-zone message: "Bedoel
