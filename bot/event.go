@@ -77,6 +77,12 @@ func ToEvent(raw []byte) (ev dialogs.Event, ok bool, err error) {
 	case u.EditedMessage != nil:
 		ev.Kind = dialogs.KindEdited
 		ev.MessageID = u.EditedMessage.ID
+		// The new words are checked for concerns like any message: a client
+		// may edit a harmless message into a cry for help.
+		ev.Text = u.EditedMessage.Text
+		if ev.Text == "" {
+			ev.Text = u.EditedMessage.Caption
+		}
 		ev.Time = time.Unix(int64(u.EditedMessage.EditDate), 0)
 		ev.LangHint = lang(u.EditedMessage.From)
 	case u.CallbackQuery != nil:
