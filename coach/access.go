@@ -255,14 +255,6 @@ func (b *Bridge) restrictChannel(ctx context.Context, channelID string) {
 // postInviteFlood tells the project leaders (or, without any, the on-call
 // contact) in a direct message that many wrong invite codes came in.
 func (b *Bridge) postInviteFlood(ctx context.Context, cp pipeline.CoachPost) error {
-	to := append([]string(nil), b.staff.ProjectLeaders...)
-	if len(to) == 0 && b.staff.OnCall != "" {
-		to = []string{b.staff.OnCall}
-	}
-	if len(to) == 0 {
-		b.log.Warn("many wrong invite codes, and no project leader to tell")
-		return nil
-	}
 	window := cp.Report
 	if d, err := time.ParseDuration(window); err == nil {
 		window = fmt.Sprintf("%d minuten", int(d.Minutes()))
@@ -270,27 +262,5 @@ func (b *Bridge) postInviteFlood(ctx context.Context, cp pipeline.CoachPost) err
 	text := fmt.Sprintf("⚠️ **Veel verkeerde uitnodigingscodes** · %s\nMeer dan %d verkeerde codes in %s. Misschien probeert iemand codes te raden. "+
 		"De bot controleert daarom even geen codes: cliënten die nu hun code sturen, kunnen het na %s opnieuw proberen. "+
 		"Je krijgt dit bericht hooguit één keer per uur.", b.when(cp.Time), cp.Level, window, window)
-	var firstErr error
-	sent := 0
-	for _, u := range to {
-		id, err := b.userID(ctx, u)
-		if err == nil {
-			var dm string
-			if dm, err = b.mm.DirectChannel(ctx, id); err == nil {
-				_, err = b.mm.CreatePost(ctx, mattermost.Post{ChannelID: dm, Message: text}, nil)
-			}
-		}
-		if err != nil {
-			b.log.Warn("invite flood notice", "to_user", u, "err", err)
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		sent++
-	}
-	if sent == 0 && mattermost.IsUnavailable(firstErr) {
-		return firstErr // nobody told yet: retry while Mattermost is away
-	}
-	return nil
+	return b.toLeaders(ctx, "invite flood notice", text)
 }

@@ -63,7 +63,11 @@ func (b *Bridge) audit(ctx context.Context, who, what, before, after string, now
 		err = b.st.AuditProgramme(ctx, who, what, before, after, now)
 	}
 	if err != nil {
-		b.log.Error("programme audit not written", "what", strings.Fields(what)[0], "err", err)
+		action := "?"
+		if f := strings.Fields(what); len(f) > 0 {
+			action = f[0] // the command word only: the rest may name a client
+		}
+		b.log.Error("programme audit not written", "what", action, "err", err)
 		return false
 	}
 	return true

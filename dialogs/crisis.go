@@ -294,9 +294,21 @@ func (s stepper) safeOpen(cat string) *SafeQuestion {
 // Typed answers to a safety question. Many clients type rather than press
 // a button; only a message that is nothing but an answer counts.
 var (
-	typedYes    = setOfAnswers("ja", "jaa", "jawel", "ja hoor", "ja veilig", "ik ben veilig", "veilig", "yes", "yeah", "yep", "ok ja", "jep", "jup", "i am safe", "im safe", "safe")
-	typedNo     = setOfAnswers("nee", "neen", "nee niet veilig", "niet veilig", "ik ben niet veilig", "nee ik ben niet veilig", "no", "nope", "not safe", "im not safe", "i am not safe", "help", "hulp", "nee help")
+	typedYes    = setOfAnswers("ja", "jaa", "jawel", "ja hoor", "yes", "yeah", "yep", "ok ja", "jep", "jup")
+	typedNo     = setOfAnswers("nee", "neen", "no", "nope")
 	typedUnsure = setOfAnswers("weet niet", "weet ik niet", "ik weet het niet", "geen idee", "misschien", "idk", "i dont know", "dont know", "maybe")
+	// Words that only answer "Ben je nu veilig?"; a cry for help answers
+	// either question as the one that gets help.
+	typedSafe    = setOfAnswers("ja veilig", "ik ben veilig", "veilig", "i am safe", "im safe", "safe")
+	typedNotSafe = setOfAnswers("nee niet veilig", "niet veilig", "ik ben niet veilig", "nee ik ben niet veilig", "not safe", "im not safe", "i am not safe")
+	typedHelp    = setOfAnswers("help", "hulp", "nee help", "help me", "help mij")
+)
+
+// Answer classes of typedAnswer beyond y, n and d.
+const (
+	typedClassSafe    = "safe"
+	typedClassNotSafe = "notsafe"
+	typedClassHelp    = "help"
 )
 
 func setOfAnswers(ws ...string) map[string]bool {
@@ -326,6 +338,12 @@ func typedAnswer(text string) string {
 		return answerNo
 	case typedUnsure[t]:
 		return answerUnsure
+	case typedSafe[t]:
+		return typedClassSafe
+	case typedNotSafe[t]:
+		return typedClassNotSafe
+	case typedHelp[t]:
+		return typedClassHelp
 	}
 	return ""
 }
@@ -351,11 +369,20 @@ func (s stepper) typedSafetyAnswer(st State, ev Event) (State, []Effect, bool) {
 	var data string
 	switch {
 	case safeOpen:
-		if a == answerUnsure {
-			a = answerNo // not sure to be safe is not safe
+		switch a {
+		case answerUnsure, typedClassNotSafe, typedClassHelp:
+			a = answerNo // not sure to be safe, or asking for help, is not safe
+		case typedClassSafe:
+			a = answerYes
 		}
 		data = dataSafe + ":" + a + ":" + st.Safe.Category + ":" + st.Safe.Lang
 	case askOpen:
+		switch a {
+		case typedClassHelp:
+			a = answerYes // a cry for help gets the help of a yes
+		case typedClassSafe, typedClassNotSafe:
+			return st, nil, false // no answer to this question: an ordinary message
+		}
 		data = dataAsk + ":" + a + ":" + st.Ask.Category + ":" + s.c.Lang
 	default:
 		return st, nil, false

@@ -165,6 +165,7 @@ func TestCrisisTranscripts(t *testing.T) {
 				say("ik wil dood"), say("weet niet"),
 				say("ik zie het niet meer zitten"), say("weet ik niet"),
 				say("er staat iemand bij mijn deur die blijft bellen"), say("nee"),
+				say("misschien ga ik weer krassen"), say("help"),
 				sayAt(time.Date(2026, 11, 26, 13, 0, 0, 0, ams), "ik wil dood"),
 				sayAt(time.Date(2026, 11, 26, 14, 30, 0, 0, ams), "nee"),
 			}

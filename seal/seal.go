@@ -17,7 +17,7 @@
 //
 //	version (1 byte, 1) | KEK id length (1) | KEK id | data key id (8) | nonce (12) | wrapped key and tag (48)
 //
-// bound to its scope (the client id, or "sys" for system data). The KEK id
+// bound to its scope (the client id, or "system" for system data). The KEK id
 // in the clear lets a key ring with several KEKs (rotation) find the right
 // one, and lets an operator check that no wrapped key names a retired KEK.
 package seal

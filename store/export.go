@@ -140,14 +140,19 @@ func (s *Store) ExportClient(ctx context.Context, id string) (ClientData, error)
 	if d.Queued, err = s.queuedOf(ctx, id); err != nil {
 		return d, err
 	}
-	members, _, err := s.rdb.ZScan(ctx, p.Pending(), 0, id+"|*", 1000).Result()
-	if err != nil {
-		return d, fmt.Errorf("export pending %s: %w", id, err)
+	// ZSCAN pages: a client with many pending reminders spans several
+	for cursor := uint64(0); ; {
+		members, next, err := s.rdb.ZScan(ctx, p.Pending(), cursor, id+"|*", 1000).Result()
+		if err != nil {
+			return d, fmt.Errorf("export pending %s: %w", id, err)
+		}
+		for i := 0; i+1 < len(members); i += 2 {
+			d.Pending = append(d.Pending, strings.TrimPrefix(members[i], id+"|"))
+		}
+		if cursor = next; cursor == 0 {
+			return d, nil
+		}
 	}
-	for i := 0; i+1 < len(members); i += 2 {
-		d.Pending = append(d.Pending, strings.TrimPrefix(members[i], id+"|"))
-	}
-	return d, nil
 }
 
 func msTime(v any) time.Time {
